@@ -1,0 +1,93 @@
+#pragma once
+// Arena: a bump allocator for everything one execution (or one compiled object) creates.
+//
+// Memory is handed out from large blocks and freed all at once by Reset() or the destructor;
+// nothing is freed individually, so only trivially destructible types may live here. Reset()
+// keeps the blocks it already has (up to kRetainBytes), so an arena reused across executions
+// stops calling malloc after warm-up. Not thread-safe: one arena belongs to one execution or
+// one worker at a time.
+
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace stepd {
+
+class Arena {
+ public:
+  static constexpr std::size_t kDefaultBlockBytes = 16 * 1024;
+  static constexpr std::size_t kRetainBytes = 4 * 1024 * 1024;
+
+  explicit Arena(std::size_t block_bytes = kDefaultBlockBytes) : block_bytes_(block_bytes) {}
+  Arena(const Arena&) = delete;
+  Arena& operator=(const Arena&) = delete;
+  Arena(Arena&&) = default;
+  Arena& operator=(Arena&&) = default;
+  ~Arena() = default;
+
+  void* Allocate(std::size_t bytes, std::size_t align = alignof(std::max_align_t)) {
+    const std::size_t pad = (align - reinterpret_cast<std::uintptr_t>(cursor_) % align) % align;
+    if (bytes + pad > static_cast<std::size_t>(end_ - cursor_)) {
+      return AllocateSlow(bytes, align);
+    }
+    char* out = cursor_ + pad;
+    cursor_ = out + bytes;
+    return out;
+  }
+
+  // Uninitialised storage for `count` objects of a trivially destructible type.
+  template <typename T>
+  T* AllocateArray(std::size_t count) {
+    static_assert(std::is_trivially_destructible_v<T>, "the arena never runs destructors");
+    if (count == 0) {
+      return nullptr;
+    }
+    return static_cast<T*>(Allocate(sizeof(T) * count, alignof(T)));
+  }
+
+  template <typename T, typename... Args>
+  T* New(Args&&... args) {
+    static_assert(std::is_trivially_destructible_v<T>, "the arena never runs destructors");
+    return new (Allocate(sizeof(T), alignof(T))) T(std::forward<Args>(args)...);
+  }
+
+  // Copies `text` into the arena; the view stays valid until Reset().
+  std::string_view CopyString(std::string_view text) {
+    if (text.empty()) {
+      return {};
+    }
+    char* out = static_cast<char*>(Allocate(text.size(), 1));
+    std::memcpy(out, text.data(), text.size());
+    return {out, text.size()};
+  }
+
+  // Frees everything allocated so far; every pointer and view into the arena becomes invalid.
+  void Reset();
+
+  // Bytes handed out since the last Reset(), for limits and benchmarks.
+  std::size_t bytes_used() const {
+    return used_before_current_ + static_cast<std::size_t>(cursor_ - current_begin_);
+  }
+
+ private:
+  void* AllocateSlow(std::size_t bytes, std::size_t align);
+
+  struct Block {
+    std::unique_ptr<char[]> data;
+    std::size_t size = 0;
+  };
+
+  std::size_t block_bytes_;
+  std::vector<Block> blocks_;
+  std::size_t current_ = 0;  // index in blocks_ of the block being filled (when non-empty)
+  char* current_begin_ = nullptr;
+  char* cursor_ = nullptr;
+  char* end_ = nullptr;
+  std::size_t used_before_current_ = 0;
+};
+
+}  // namespace stepd

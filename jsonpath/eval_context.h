@@ -1,0 +1,54 @@
+#pragma once
+// What a compiled path, template or intrinsic is evaluated against, and the table that turns
+// workflow-variable names into dense ids at compile time.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "jsonpath/value.h"
+
+namespace stepd {
+
+class Arena;
+
+using VariableId = std::uint32_t;
+
+// Interns variable names (`$name`) while a definition compiles, so that evaluation indexes an
+// array instead of looking names up. Owned by whatever owns the compiled objects; not
+// thread-safe (compile time only).
+class VariableTable {
+ public:
+  VariableId Intern(std::string_view name);
+  std::optional<VariableId> Find(std::string_view name) const;
+  std::string_view Name(VariableId id) const { return names_[id]; }
+  std::size_t size() const { return names_.size(); }
+
+ private:
+  std::vector<std::string> names_;
+  std::unordered_map<std::string, VariableId> ids_;
+};
+
+struct CompileOptions {
+  // Where `$name` variable references are interned; when null they are a compile error
+  // ("variables are not available here").
+  VariableTable* variables = nullptr;
+};
+
+// Evaluation inputs. Cheap to copy; every member is a view.
+struct EvalContext {
+  Value input;                       // `$`: the value paths select from
+  Value context;                     // `$$`: the context object (Missing where unavailable)
+  std::span<const Value> variables;  // indexed by VariableId; Missing = never assigned
+  Arena* arena = nullptr;            // where new nodes (multi-match arrays, results) are built
+
+  Value Variable(VariableId id) const {
+    return id < variables.size() ? variables[id] : Value::Missing();
+  }
+};
+
+}  // namespace stepd

@@ -1,0 +1,1 @@
+#include "jsonpath/result_path.h"

@@ -1,0 +1,1 @@
+#include "jsonpath/template.h"

@@ -1,0 +1,322 @@
+#include "jsonpath/value.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+
+#include "jsonpath/arena.h"
+
+namespace stepd {
+
+Value Value::Bool(bool b) {
+  Value v(JsonType::kBool);
+  v.bool_ = b;
+  return v;
+}
+
+Value Value::Int(std::int64_t i) {
+  Value v(JsonType::kNumber);
+  v.number_ = NumberKind::kInt64;
+  v.int_ = i;
+  return v;
+}
+
+Value Value::Uint(std::uint64_t u) {
+  if (u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    return Int(static_cast<std::int64_t>(u));
+  }
+  Value v(JsonType::kNumber);
+  v.number_ = NumberKind::kUint64;
+  v.uint_ = u;
+  return v;
+}
+
+Value Value::Double(double d) {
+  Value v(JsonType::kNumber);
+  v.number_ = NumberKind::kDouble;
+  v.double_ = d;
+  return v;
+}
+
+Value Value::String(std::string_view text) {
+  Value v(JsonType::kString);
+  v.string_ = {text.data(), text.size()};
+  return v;
+}
+
+Value Value::Array(const Value* items, std::size_t count) {
+  Value v(JsonType::kArray);
+  v.repr_ = Repr::kArena;
+  v.array_ = {items, count};
+  return v;
+}
+
+Value Value::Object(const Member* members, std::size_t count) {
+  Value v(JsonType::kObject);
+  v.repr_ = Repr::kArena;
+  v.object_ = {members, count};
+  return v;
+}
+
+Value Value::FromDom(simdjson::dom::element element) {
+  switch (element.type()) {
+    case simdjson::dom::element_type::ARRAY: {
+      Value v(JsonType::kArray);
+      v.repr_ = Repr::kDom;
+      v.dom_array_ = element.get_array().value_unsafe();
+      return v;
+    }
+    case simdjson::dom::element_type::OBJECT: {
+      Value v(JsonType::kObject);
+      v.repr_ = Repr::kDom;
+      v.dom_object_ = element.get_object().value_unsafe();
+      return v;
+    }
+    case simdjson::dom::element_type::INT64:
+      return Int(element.get_int64().value_unsafe());
+    case simdjson::dom::element_type::UINT64:
+      return Uint(element.get_uint64().value_unsafe());
+    case simdjson::dom::element_type::DOUBLE:
+      return Double(element.get_double().value_unsafe());
+    case simdjson::dom::element_type::STRING:
+      return String(element.get_string().value_unsafe());
+    case simdjson::dom::element_type::BOOL:
+      return Bool(element.get_bool().value_unsafe());
+    case simdjson::dom::element_type::NULL_VALUE:
+      return Null();
+  }
+  return Missing();
+}
+
+double Value::AsDouble() const {
+  switch (number_) {
+    case NumberKind::kInt64:
+      return static_cast<double>(int_);
+    case NumberKind::kUint64:
+      return static_cast<double>(uint_);
+    case NumberKind::kDouble:
+      return double_;
+  }
+  return 0;
+}
+
+std::size_t Value::Size() const {
+  if (type_ == JsonType::kArray) {
+    return repr_ == Repr::kArena ? array_.size : dom_array_.size();
+  }
+  if (type_ == JsonType::kObject) {
+    return repr_ == Repr::kArena ? object_.size : dom_object_.size();
+  }
+  return 0;
+}
+
+Value Value::At(std::size_t index) const {
+  if (type_ != JsonType::kArray) {
+    return Missing();
+  }
+  if (repr_ == Repr::kArena) {
+    return index < array_.size ? array_.items[index] : Missing();
+  }
+  simdjson::dom::element e;
+  if (dom_array_.at(index).get(e) != simdjson::SUCCESS) {
+    return Missing();
+  }
+  return FromDom(e);
+}
+
+Value Value::Find(std::string_view key) const {
+  if (type_ != JsonType::kObject) {
+    return Missing();
+  }
+  if (repr_ == Repr::kArena) {
+    for (std::size_t i = 0; i < object_.size; ++i) {
+      if (object_.members[i].key == key) {
+        return object_.members[i].value;
+      }
+    }
+    return Missing();
+  }
+  simdjson::dom::element e;
+  if (dom_object_.at_key(key).get(e) != simdjson::SUCCESS) {
+    return Missing();
+  }
+  return FromDom(e);
+}
+
+ArrayCursor::ArrayCursor(Value array) : array_(array) {
+  if (array_.IsArray() && array_.repr_ == Value::Repr::kDom) {
+    it_ = array_.dom_array_.begin();
+    end_ = array_.dom_array_.end();
+  }
+}
+
+bool ArrayCursor::Done() const {
+  if (!array_.IsArray()) {
+    return true;
+  }
+  if (array_.repr_ == Value::Repr::kArena) {
+    return index_ >= array_.array_.size;
+  }
+  return !(it_ != end_);
+}
+
+Value ArrayCursor::Get() const {
+  if (Done()) {
+    return Value::Missing();
+  }
+  if (array_.repr_ == Value::Repr::kArena) {
+    return array_.array_.items[index_];
+  }
+  return Value::FromDom(*it_);
+}
+
+void ArrayCursor::Next() {
+  if (Done()) {
+    return;
+  }
+  if (array_.repr_ == Value::Repr::kArena) {
+    ++index_;
+  } else {
+    ++it_;
+  }
+}
+
+namespace {
+
+bool NumbersEqual(Value a, Value b) {
+  if (a.IsInteger() && b.IsInteger()) {
+    if (a.number_kind() == b.number_kind()) {
+      return a.number_kind() == NumberKind::kInt64 ? a.AsInt() == b.AsInt()
+                                                   : a.AsUint() == b.AsUint();
+    }
+    return false;  // an int64 and a uint64 above INT64_MAX never coincide
+  }
+  return a.AsDouble() == b.AsDouble();
+}
+
+}  // namespace
+
+bool DeepEquals(Value a, Value b) {
+  if (a.type() != b.type()) {
+    return false;
+  }
+  switch (a.type()) {
+    case JsonType::kMissing:
+    case JsonType::kNull:
+      return true;
+    case JsonType::kBool:
+      return a.AsBool() == b.AsBool();
+    case JsonType::kNumber:
+      return NumbersEqual(a, b);
+    case JsonType::kString:
+      return a.AsString() == b.AsString();
+    case JsonType::kArray: {
+      if (a.Size() != b.Size()) {
+        return false;
+      }
+      ArrayCursor other(b);
+      return a.AllElements([&](Value x) {
+        const bool equal = DeepEquals(x, other.Get());
+        other.Next();
+        return equal;
+      });
+    }
+    case JsonType::kObject: {
+      if (a.Size() != b.Size()) {
+        return false;
+      }
+      return a.AllMembers([&](std::string_view key, Value x) { return DeepEquals(x, b.Find(key)); });
+    }
+  }
+  return false;
+}
+
+namespace {
+
+std::size_t Mix(std::size_t seed, std::size_t h) {
+  return seed ^ (h + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2));
+}
+
+}  // namespace
+
+std::size_t DeepHash(Value v) {
+  std::size_t h = static_cast<std::size_t>(v.type());
+  switch (v.type()) {
+    case JsonType::kMissing:
+    case JsonType::kNull:
+      return h;
+    case JsonType::kBool:
+      return Mix(h, v.AsBool() ? 1 : 2);
+    case JsonType::kNumber: {
+      // Equal numbers of different kinds (1 and 1.0) must hash alike: hash the double, except
+      // for integers that a double cannot hold exactly.
+      const double d = v.AsDouble();
+      if (v.IsInteger() && static_cast<double>(static_cast<std::int64_t>(d)) != d) {
+        return Mix(h, std::hash<std::int64_t>{}(v.AsInt()));
+      }
+      return Mix(h, std::hash<double>{}(d == 0 ? 0.0 : d));
+    }
+    case JsonType::kString:
+      return Mix(h, std::hash<std::string_view>{}(v.AsString()));
+    case JsonType::kArray:
+      v.ForEachElement([&](Value x) { h = Mix(h, DeepHash(x)); });
+      return h;
+    case JsonType::kObject: {
+      // Order-independent: objects equal regardless of key order.
+      std::size_t sum = 0;
+      v.ForEachMember([&](std::string_view key, Value x) {
+        sum += Mix(std::hash<std::string_view>{}(key), DeepHash(x));
+      });
+      return Mix(h, sum);
+    }
+  }
+  return h;
+}
+
+Value DeepCopy(Value v, Arena& arena) {
+  switch (v.type()) {
+    case JsonType::kString:
+      return Value::String(arena.CopyString(v.AsString()));
+    case JsonType::kArray: {
+      const std::size_t n = v.Size();
+      Value* items = arena.AllocateArray<Value>(n);
+      std::size_t i = 0;
+      v.ForEachElement([&](Value x) { new (&items[i++]) Value(DeepCopy(x, arena)); });
+      return Value::Array(items, n);
+    }
+    case JsonType::kObject: {
+      const std::size_t n = v.Size();
+      Member* members = arena.AllocateArray<Member>(n);
+      std::size_t i = 0;
+      v.ForEachMember([&](std::string_view key, Value x) {
+        new (&members[i++]) Member{arena.CopyString(key), DeepCopy(x, arena)};
+      });
+      return Value::Object(members, n);
+    }
+    default:
+      return v;
+  }
+}
+
+std::string_view TypeName(JsonType type) {
+  switch (type) {
+    case JsonType::kMissing:
+      return "missing";
+    case JsonType::kNull:
+      return "null";
+    case JsonType::kBool:
+      return "boolean";
+    case JsonType::kNumber:
+      return "number";
+    case JsonType::kString:
+      return "string";
+    case JsonType::kArray:
+      return "array";
+    case JsonType::kObject:
+      return "object";
+  }
+  return "unknown";
+}
+
+}  // namespace stepd

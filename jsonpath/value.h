@@ -1,0 +1,225 @@
+#pragma once
+// Value: one JSON value, either a view into a parsed simdjson document or a node built in an
+// Arena, in 24 trivially copyable bytes.
+//
+// Lifetimes: a Value never owns anything. A Value from Parse() (document.h) is valid while
+// that Document lives and is not re-parsed; a Value built by a template, an intrinsic or a
+// ResultPath merge is valid until its Arena is Reset(). Arena containers may hold views into a
+// document, so an arena-built value is valid only while both live. Strings are views too.
+//
+// Scalars read from a document are decoded into the Value itself (a string keeps a view of the
+// document's string buffer); arrays and objects stay views of the document's tape, so selecting
+// a subtree of a 200 KB input copies nothing. Object key order is kept as written.
+//
+// Numbers keep their JSON kind: integers that fit int64 (or uint64) stay exact, everything
+// else is a double.
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include <simdjson.h>
+
+namespace stepd {
+
+class Arena;
+class Value;
+
+enum class JsonType : std::uint8_t { kMissing, kNull, kBool, kNumber, kString, kArray, kObject };
+enum class NumberKind : std::uint8_t { kInt64, kUint64, kDouble };
+
+struct Member;
+
+class Value {
+ public:
+  // A Value is Missing by default: "no value", as when a path matches nothing.
+  Value() : type_(JsonType::kMissing), repr_(Repr::kInline), number_(NumberKind::kInt64), int_(0) {}
+
+  static Value Missing() { return {}; }
+  static Value Null() { return Value(JsonType::kNull); }
+  static Value Bool(bool b);
+  static Value Int(std::int64_t i);
+  static Value Uint(std::uint64_t u);  // stored as Int when it fits
+  static Value Double(double d);
+  static Value String(std::string_view text);  // `text` must outlive the Value
+  // Arena containers: `items`/`members` must outlive the Value (normally arena storage).
+  static Value Array(const Value* items, std::size_t count);
+  static Value Object(const Member* members, std::size_t count);
+  static Value FromDom(simdjson::dom::element element);
+
+  JsonType type() const { return type_; }
+  bool IsMissing() const { return type_ == JsonType::kMissing; }
+  bool IsNull() const { return type_ == JsonType::kNull; }
+  bool IsBool() const { return type_ == JsonType::kBool; }
+  bool IsNumber() const { return type_ == JsonType::kNumber; }
+  bool IsString() const { return type_ == JsonType::kString; }
+  bool IsArray() const { return type_ == JsonType::kArray; }
+  bool IsObject() const { return type_ == JsonType::kObject; }
+  bool IsContainer() const { return IsArray() || IsObject(); }
+  bool IsDomView() const { return repr_ == Repr::kDom; }
+
+  // Scalar accessors; each requires the matching type.
+  bool AsBool() const { return bool_; }
+  NumberKind number_kind() const { return number_; }
+  bool IsInteger() const { return IsNumber() && number_ != NumberKind::kDouble; }
+  std::int64_t AsInt() const { return int_; }    // requires number_kind() == kInt64
+  std::uint64_t AsUint() const { return uint_; }  // requires number_kind() == kUint64
+  double AsDouble() const;                        // any number, converted
+  std::string_view AsString() const { return {string_.data, string_.size}; }
+
+  // Containers (arrays and objects, document views or arena nodes alike).
+  // Size(): elements of an array or members of an object.
+  std::size_t Size() const;
+  // Array element `index`, or Missing when out of range. O(1) for arena arrays, O(index) for
+  // document arrays.
+  Value At(std::size_t index) const;
+  // Object member named `key` (first match), or Missing.
+  Value Find(std::string_view key) const;
+
+  // Calls fn(Value) for every array element in order.
+  template <typename Fn>
+  void ForEachElement(Fn&& fn) const;
+  // Calls fn(std::string_view key, Value value) for every object member in order.
+  template <typename Fn>
+  void ForEachMember(Fn&& fn) const;
+  // Like the above, but stops (and returns false) as soon as fn returns false.
+  template <typename Fn>
+  bool AllElements(Fn&& fn) const;
+  template <typename Fn>
+  bool AllMembers(Fn&& fn) const;
+
+ private:
+  enum class Repr : std::uint8_t { kInline, kDom, kArena };
+  explicit Value(JsonType type)
+      : type_(type), repr_(Repr::kInline), number_(NumberKind::kInt64), int_(0) {}
+
+  struct StringView {
+    const char* data;
+    std::size_t size;
+  };
+  struct ArenaArray {
+    const Value* items;
+    std::size_t size;
+  };
+  struct ArenaObject {
+    const Member* members;
+    std::size_t size;
+  };
+
+  friend class ArrayCursor;
+
+  JsonType type_;
+  Repr repr_;
+  NumberKind number_;
+  union {
+    bool bool_;
+    std::int64_t int_;
+    std::uint64_t uint_;
+    double double_;
+    StringView string_;
+    ArenaArray array_;
+    ArenaObject object_;
+    simdjson::dom::array dom_array_;
+    simdjson::dom::object dom_object_;
+  };
+};
+
+struct Member {
+  std::string_view key;
+  Value value;
+};
+
+// Walks an array's elements one at a time (for walking two arrays side by side, which the
+// callback form cannot do). A non-array yields nothing.
+class ArrayCursor {
+ public:
+  explicit ArrayCursor(Value array);
+  bool Done() const;
+  Value Get() const;
+  void Next();
+
+ private:
+  Value array_;
+  std::size_t index_ = 0;
+  simdjson::dom::array::iterator it_{};
+  simdjson::dom::array::iterator end_{};
+};
+
+static_assert(sizeof(Value) <= 24, "Value is passed by value everywhere");
+static_assert(std::is_trivially_copyable_v<Value>);
+static_assert(std::is_trivially_destructible_v<Member>);
+
+// JSON equality: objects by key set and values (order ignored), arrays element-wise, numbers by
+// numeric value (1 == 1.0; two integers compare exactly), everything else by type and value.
+bool DeepEquals(Value a, Value b);
+
+// A hash consistent with DeepEquals (equal values hash equally).
+std::size_t DeepHash(Value v);
+
+// Copies `v` and everything under it into `arena`, so that it no longer refers to a document.
+Value DeepCopy(Value v, Arena& arena);
+
+// The JSON type name as AWS error texts spell it.
+std::string_view TypeName(JsonType type);
+
+// --- template definitions ---
+
+template <typename Fn>
+void Value::ForEachElement(Fn&& fn) const {
+  AllElements([&](Value v) {
+    fn(v);
+    return true;
+  });
+}
+
+template <typename Fn>
+void Value::ForEachMember(Fn&& fn) const {
+  AllMembers([&](std::string_view k, Value v) {
+    fn(k, v);
+    return true;
+  });
+}
+
+template <typename Fn>
+bool Value::AllElements(Fn&& fn) const {
+  if (type_ != JsonType::kArray) {
+    return true;
+  }
+  if (repr_ == Repr::kArena) {
+    for (std::size_t i = 0; i < array_.size; ++i) {
+      if (!fn(array_.items[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+  for (simdjson::dom::element e : dom_array_) {
+    if (!fn(FromDom(e))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+template <typename Fn>
+bool Value::AllMembers(Fn&& fn) const {
+  if (type_ != JsonType::kObject) {
+    return true;
+  }
+  if (repr_ == Repr::kArena) {
+    for (std::size_t i = 0; i < object_.size; ++i) {
+      if (!fn(object_.members[i].key, object_.members[i].value)) {
+        return false;
+      }
+    }
+    return true;
+  }
+  for (simdjson::dom::key_value_pair kv : dom_object_) {
+    if (!fn(kv.key, FromDom(kv.value))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace stepd
