@@ -54,7 +54,7 @@ inline Unexpected<Error> IntrinsicFailure(std::string_view cause) {
 }
 
 struct CompileError {
-  std::string message;    // complete sentence naming the problem, e.g. "unexpected ']' ..."
+  std::string message;       // complete sentence naming the problem, e.g. "unexpected ']' ..."
   std::size_t position = 0;  // byte offset in the compiled text where the problem starts
 };
 

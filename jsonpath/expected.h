@@ -94,9 +94,9 @@ class [[nodiscard]] Expected {
 #define STEPD_TRY_CONCAT(a, b) STEPD_TRY_CONCAT_INNER(a, b)
 #define STEPD_ASSIGN_OR_RETURN(lhs, expr) \
   STEPD_ASSIGN_OR_RETURN_IMPL(STEPD_TRY_CONCAT(stepd_result_, __LINE__), lhs, expr)
-#define STEPD_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)  \
-  auto tmp = (expr);                                 \
-  if (!tmp.has_value()) {                            \
+#define STEPD_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)     \
+  auto tmp = (expr);                                    \
+  if (!tmp.has_value()) {                               \
     return ::stepd::Unexpected(std::move(tmp).error()); \
-  }                                                  \
+  }                                                     \
   lhs = std::move(tmp).value()

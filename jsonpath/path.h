@@ -61,7 +61,7 @@ class CompiledPath {
 
   bool is_definite() const;
   PathRoot root() const;
-  VariableId variable() const;  // when root() == kVariable
+  VariableId variable() const;    // when root() == kVariable
   std::string_view text() const;  // as written
   // Jayway's normalised rendering, which AWS quotes in errors: `$.a.b[0]` -> `$['a']['b'][0]`.
   std::string_view normalized() const;

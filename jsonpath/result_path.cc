@@ -1,1 +1,124 @@
 #include "jsonpath/result_path.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <new>
+#include <span>
+#include <string_view>
+
+#include "jsonpath/writer.h"
+
+namespace stepd {
+namespace {
+
+// The array index an index step names in an array of `size`, or `size` when there is none.
+std::size_t ResolveIndex(std::int64_t index, std::size_t size) {
+  if (index >= 0) {
+    const auto i = static_cast<std::uint64_t>(index);
+    return i < size ? static_cast<std::size_t>(i) : size;
+  }
+  const std::size_t from_end = static_cast<std::size_t>(-(index + 1)) + 1;
+  return from_end > size ? size : size - from_end;
+}
+
+// A shallow copy of `object` (Missing: an empty object) with `key` set to `value`: replaced
+// where it is, or appended.
+Value WithMember(Value object, std::string_view key, Value value, Arena& arena) {
+  const std::size_t size = object.Size();
+  const bool present = !object.Find(key).IsMissing();
+  const std::size_t count = present ? size : size + 1;
+  Member* members = arena.AllocateArray<Member>(count);
+  std::size_t i = 0;
+  bool replaced = false;
+  object.ForEachMember([&](std::string_view k, Value v) {
+    // Only the first of duplicate keys is replaced, as Find() reads only the first.
+    const bool replace = !replaced && k == key;
+    replaced = replaced || replace;
+    new (&members[i++]) Member{k, replace ? value : v};
+  });
+  if (!present) {
+    // The key comes from the path, which the caller may free before the arena: copy it.
+    new (&members[i]) Member{arena.CopyString(key), value};
+  }
+  return Value::Object(members, count);
+}
+
+// A shallow copy of `array` with element `index` (in range) set to `value`.
+Value WithElement(Value array, std::size_t index, Value value, Arena& arena) {
+  const std::size_t size = array.Size();
+  Value* items = arena.AllocateArray<Value>(size);
+  std::size_t i = 0;
+  array.ForEachElement([&](Value v) {
+    new (&items[i]) Value(i == index ? value : v);
+    ++i;
+  });
+  return Value::Array(items, size);
+}
+
+Unexpected<Error> MatchFailure(Value raw_input, const CompiledPath& path, Arena& arena) {
+  constexpr std::string_view kPrefix = "Unable to apply ResultPath \"";
+  constexpr std::string_view kMiddle = "\" to input \"";
+  constexpr std::string_view kSuffix = "\"";
+  const std::string_view input = ToJsonInArena(raw_input, arena);
+  const std::string_view parts[] = {kPrefix, path.text(), kMiddle, input, kSuffix};
+  std::size_t size = 0;
+  for (std::string_view part : parts) {
+    size += part.size();
+  }
+  char* text = static_cast<char*>(arena.Allocate(size, 1));
+  std::size_t at = 0;
+  for (std::string_view part : parts) {
+    if (!part.empty()) {
+      std::memcpy(text + at, part.data(), part.size());
+      at += part.size();
+    }
+  }
+  return Fail(ErrorCode::kResultPathMatch, error_names::kResultPathMatchFailure,
+              std::string_view(text, size));
+}
+
+}  // namespace
+
+Result<Value> MergeAtPath(Value raw_input, const CompiledPath& path, Value result, Arena& arena) {
+  if (path.root() != PathRoot::kInput || !path.is_definite()) {
+    return RuntimeFailure("a ResultPath must be a Reference Path rooted at '$'");
+  }
+  const std::span<const PathStep> steps = path.steps();
+  if (steps.empty()) {
+    return result;
+  }
+  // Walk down first, remembering the container met at each step (the spine), then rebuild it
+  // bottom-up. A loop, not recursion: the path's length is the definition author's choice.
+  Value* spine = arena.AllocateArray<Value>(steps.size());
+  std::size_t* positions = arena.AllocateArray<std::size_t>(steps.size());
+  Value current = raw_input;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const PathStep& step = steps[i];
+    // Missing below the root means the previous step names a member to be created.
+    const bool created = current.IsMissing() && i > 0;
+    new (&spine[i]) Value(current);
+    if (step.kind == PathStep::Kind::kField) {
+      if (!current.IsObject() && !created) {
+        return MatchFailure(raw_input, path, arena);
+      }
+      current = current.Find(step.name);
+      continue;
+    }
+    const std::size_t size = current.IsArray() ? current.Size() : 0;
+    positions[i] = ResolveIndex(step.index, size);
+    if (positions[i] == size) {
+      return MatchFailure(raw_input, path, arena);
+    }
+    current = current.At(positions[i]);
+  }
+  Value merged = result;
+  for (std::size_t i = steps.size(); i-- > 0;) {
+    merged = steps[i].kind == PathStep::Kind::kField
+                 ? WithMember(spine[i], steps[i].name, merged, arena)
+                 : WithElement(spine[i], positions[i], merged, arena);
+  }
+  return merged;
+}
+
+}  // namespace stepd

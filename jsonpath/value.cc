@@ -226,7 +226,8 @@ bool DeepEquals(Value a, Value b) {
       if (a.Size() != b.Size()) {
         return false;
       }
-      return a.AllMembers([&](std::string_view key, Value x) { return DeepEquals(x, b.Find(key)); });
+      return a.AllMembers(
+          [&](std::string_view key, Value x) { return DeepEquals(x, b.Find(key)); });
     }
   }
   return false;

@@ -62,7 +62,7 @@ class Value {
   bool AsBool() const { return bool_; }
   NumberKind number_kind() const { return number_; }
   bool IsInteger() const { return IsNumber() && number_ != NumberKind::kDouble; }
-  std::int64_t AsInt() const { return int_; }    // requires number_kind() == kInt64
+  std::int64_t AsInt() const { return int_; }     // requires number_kind() == kInt64
   std::uint64_t AsUint() const { return uint_; }  // requires number_kind() == kUint64
   double AsDouble() const;                        // any number, converted
   std::string_view AsString() const { return {string_.data, string_.size}; }

@@ -59,7 +59,8 @@ std::size_t FormatDouble(double d, char* buffer) {
   // Shortest round-trip digits in scientific form: "d[.ddd]e[+-]xx".
   char sci[32];
   const auto result = std::to_chars(sci, sci + sizeof(sci), d, std::chars_format::scientific);
-  const char* e_pos = static_cast<const char*>(std::memchr(sci, 'e', static_cast<std::size_t>(result.ptr - sci)));
+  const char* e_pos =
+      static_cast<const char*>(std::memchr(sci, 'e', static_cast<std::size_t>(result.ptr - sci)));
   char digits[24];
   std::size_t n = 0;
   for (const char* p = sci; p < e_pos; ++p) {
