@@ -46,7 +46,7 @@ class Arena {
     if (count == 0) {
       return nullptr;
     }
-    return static_cast<T*>(Allocate(sizeof(T) * count, alignof(T)));
+    return static_cast<T*>(Allocate(sizeof(T) * static_cast<std::size_t>(count), alignof(T)));
   }
 
   template <typename T, typename... Args>
@@ -58,7 +58,7 @@ class Arena {
   // Copies `text` into the arena; the view stays valid until Reset().
   std::string_view CopyString(std::string_view text) {
     if (text.empty()) {
-      return {};
+      return std::string_view("", 0);  // never a null data(): memcmp must not see one
     }
     char* out = static_cast<char*>(Allocate(text.size(), 1));
     std::memcpy(out, text.data(), text.size());

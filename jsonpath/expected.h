@@ -89,7 +89,10 @@ class [[nodiscard]] Expected {
 
 }  // namespace stepd
 
-// Evaluates `expr` (an Expected); on error returns the error from the enclosing function.
+// Evaluates `expr` (an Expected); on error returns the error from the enclosing function,
+// otherwise assigns the value to `lhs`, which may be a declaration (`Value v`) and so cannot be
+// parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define STEPD_TRY_CONCAT_INNER(a, b) a##b
 #define STEPD_TRY_CONCAT(a, b) STEPD_TRY_CONCAT_INNER(a, b)
 #define STEPD_ASSIGN_OR_RETURN(lhs, expr) \
@@ -100,3 +103,4 @@ class [[nodiscard]] Expected {
     return ::stepd::Unexpected(std::move(tmp).error()); \
   }                                                     \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)

@@ -1,6 +1,7 @@
 #include "jsonpath/template.h"
 
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "jsonpath/arena.h"
@@ -106,25 +107,40 @@ struct PayloadTemplate::Impl {
 
 namespace {
 
-bool HasDynamicKey(Value v) {
-  if (v.IsObject()) {
-    return !v.AllMembers(
-        [](std::string_view key, Value x) { return !IsDynamicKey(key) && !HasDynamicKey(x); });
-  }
-  if (v.IsArray()) {
-    return !v.AllElements([](Value x) { return !HasDynamicKey(x); });
-  }
-  return false;
-}
-
 CompileResult<TemplateNode> CompileNode(Value json, const CompileOptions& options, Arena& arena,
                                         int depth);
+
+// A container whose children are all static becomes one static value, built from the
+// children's values (already in the arena), so Build() returns it without touching it.
+TemplateNode CollapseIfStatic(TemplateNode node, Arena& arena) {
+  for (const TemplateNode& child : node.children) {
+    if (child.kind != TemplateNode::Kind::kStatic) {
+      return node;
+    }
+  }
+  const std::size_t n = node.children.size();
+  TemplateNode collapsed;
+  if (node.kind == TemplateNode::Kind::kObject) {
+    Member* members = arena.AllocateArray<Member>(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      new (&members[i]) Member{node.keys[i], node.children[i].static_value};
+    }
+    collapsed.static_value = Value::Object(members, n);
+  } else {
+    Value* items = arena.AllocateArray<Value>(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      new (&items[i]) Value(node.children[i].static_value);
+    }
+    collapsed.static_value = Value::Array(items, n);
+  }
+  return collapsed;
+}
 
 CompileResult<TemplateNode> CompileObject(Value json, const CompileOptions& options, Arena& arena,
                                           int depth) {
   TemplateNode node;
   node.kind = TemplateNode::Kind::kObject;
-  std::vector<std::string_view> seen;
+  std::unordered_set<std::string_view> seen;
   CompileError failure;
   const bool ok = json.AllMembers([&](std::string_view key, Value value) {
     TemplateNode child;
@@ -154,14 +170,11 @@ CompileResult<TemplateNode> CompileObject(Value json, const CompileOptions& opti
       }
       child = std::move(compiled).value();
     }
-    for (std::string_view earlier : seen) {
-      if (earlier == out_key) {
-        failure.message = "The field '" + std::string(out_key) +
-                          "' appears more than once once '.$' suffixes are removed";
-        return false;
-      }
+    if (!seen.insert(out_key).second) {
+      failure.message = "The field '" + std::string(out_key) +
+                        "' appears more than once after '.$' suffixes are removed";
+      return false;
     }
-    seen.push_back(out_key);
     node.keys.push_back(arena.CopyString(out_key));
     node.children.push_back(std::move(child));
     return true;
@@ -169,7 +182,7 @@ CompileResult<TemplateNode> CompileObject(Value json, const CompileOptions& opti
   if (!ok) {
     return Unexpected(std::move(failure));
   }
-  return node;
+  return CollapseIfStatic(std::move(node), arena);
 }
 
 CompileResult<TemplateNode> CompileNode(Value json, const CompileOptions& options, Arena& arena,
@@ -178,7 +191,7 @@ CompileResult<TemplateNode> CompileNode(Value json, const CompileOptions& option
   if (depth > kMaxTemplateDepth) {
     return CompileFailure("The payload template is nested too deeply");
   }
-  if (!HasDynamicKey(json)) {
+  if (!json.IsContainer()) {
     TemplateNode node;
     node.static_value = DeepCopy(json, arena);
     return node;
@@ -201,7 +214,7 @@ CompileResult<TemplateNode> CompileNode(Value json, const CompileOptions& option
   if (!ok) {
     return Unexpected(std::move(failure));
   }
-  return node;
+  return CollapseIfStatic(std::move(node), arena);
 }
 
 Result<Value> BuildNode(const TemplateNode& node, const EvalContext& ctx) {

@@ -107,6 +107,7 @@ class Value {
   };
 
   friend class ArrayCursor;
+  friend class ObjectCursor;
 
   JsonType type_;
   Repr repr_;
@@ -143,6 +144,22 @@ class ArrayCursor {
   std::size_t index_ = 0;
   simdjson::dom::array::iterator it_{};
   simdjson::dom::array::iterator end_{};
+};
+
+// Walks an object's members one at a time, like ArrayCursor.
+class ObjectCursor {
+ public:
+  explicit ObjectCursor(Value object);
+  bool Done() const;
+  std::string_view Key() const;
+  Value Get() const;
+  void Next();
+
+ private:
+  Value object_;
+  std::size_t index_ = 0;
+  simdjson::dom::object::iterator it_{};
+  simdjson::dom::object::iterator end_{};
 };
 
 static_assert(sizeof(Value) <= 24, "Value is passed by value everywhere");

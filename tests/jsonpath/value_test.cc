@@ -1,5 +1,7 @@
 #include "jsonpath/value.h"
 
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "jsonpath/arena.h"
@@ -9,11 +11,188 @@
 namespace stepd {
 namespace {
 
-TEST(ValueTest, ParsesAndReserializesCompactly) {
+Value ParseOrDie(Document& doc, std::string_view text) {
+  auto v = doc.Parse(text);
+  EXPECT_TRUE(v.has_value()) << text;
+  return v.has_value() ? *v : Value::Missing();
+}
+
+TEST(ValueTest, ParsesAndReserializesCompactlyKeepingKeyOrder) {
   Document doc;
-  auto root = doc.Parse(R"({ "b": 1, "a": [true, null, "x\"y", 2.5, -3], "c": {} })");
-  ASSERT_TRUE(root.has_value());
-  EXPECT_EQ(ToJson(*root), R"({"b":1,"a":[true,null,"x\"y",2.5,-3],"c":{}})");
+  const Value root = ParseOrDie(doc, R"({ "b": 1, "a": [true, null, "x\"y", 2.5, -3], "c": {} })");
+  EXPECT_EQ(ToJson(root), R"({"b":1,"a":[true,null,"x\"y",2.5,-3],"c":{}})");
+}
+
+TEST(ValueTest, ScalarsFromDocumentsAreInlineAndContainersAreViews) {
+  Document doc;
+  const Value root = ParseOrDie(doc, R"({"n": 7, "s": "text", "o": {"k": [1]}})");
+  EXPECT_TRUE(root.IsDomView());
+  EXPECT_TRUE(root.Find("o").IsDomView());
+  EXPECT_TRUE(root.Find("o").Find("k").IsDomView());
+  EXPECT_FALSE(root.Find("n").IsDomView());
+  EXPECT_EQ(root.Find("n").AsInt(), 7);
+  EXPECT_EQ(root.Find("s").AsString(), "text");
+  EXPECT_TRUE(root.Find("missing").IsMissing());
+  EXPECT_TRUE(root.Find("o").Find("k").At(1).IsMissing());
+}
+
+TEST(ValueTest, IntegersStayExactAndDoublesStayDoubles) {
+  Document doc;
+  const Value root = ParseOrDie(
+      doc, R"([9007199254740993, -9223372036854775808, 18446744073709551615, 1.0, 1e2])");
+  EXPECT_EQ(root.At(0).number_kind(), NumberKind::kInt64);
+  EXPECT_EQ(root.At(0).AsInt(), 9007199254740993LL);
+  EXPECT_EQ(root.At(1).AsInt(), INT64_MIN);
+  EXPECT_EQ(root.At(2).number_kind(), NumberKind::kUint64);
+  EXPECT_EQ(root.At(3).number_kind(), NumberKind::kDouble);
+  EXPECT_EQ(ToJson(root), "[9007199254740993,-9223372036854775808,18446744073709551615,1.0,100.0]");
+}
+
+TEST(ValueTest, DeepEqualsIgnoresKeyOrderAndComparesNumbersByValue) {
+  Document a;
+  Document b;
+  EXPECT_TRUE(DeepEquals(ParseOrDie(a, R"({"x":1,"y":[1,{"z":null}]})"),
+                         ParseOrDie(b, R"({"y":[1.0,{"z":null}],"x":1})")));
+  EXPECT_FALSE(DeepEquals(ParseOrDie(a, "[1,2]"), ParseOrDie(b, "[2,1]")));
+  EXPECT_FALSE(DeepEquals(ParseOrDie(a, R"({"x":1})"), ParseOrDie(b, R"({"x":1,"y":2})")));
+  EXPECT_FALSE(DeepEquals(ParseOrDie(a, "true"), ParseOrDie(b, "1")));
+  EXPECT_FALSE(DeepEquals(ParseOrDie(a, "null"), ParseOrDie(b, "0")));
+  EXPECT_FALSE(DeepEquals(ParseOrDie(a, "9007199254740993"), ParseOrDie(b, "9007199254740992")));
+}
+
+TEST(ValueTest, ObjectsWithDuplicateKeysEqualThemselves) {
+  Document a;
+  Document b;
+  EXPECT_TRUE(DeepEquals(ParseOrDie(a, R"({"a":1,"a":2})"), ParseOrDie(b, R"({"a":1,"a":2})")));
+}
+
+TEST(ValueTest, DeepHashAgreesWithDeepEquals) {
+  Document a;
+  Document b;
+  EXPECT_EQ(DeepHash(ParseOrDie(a, R"({"x":1,"y":[2]})")),
+            DeepHash(ParseOrDie(b, R"({"y":[2.0],"x":1.0})")));
+}
+
+TEST(ValueTest, DeepCopyOutlivesItsDocument) {
+  Arena arena;
+  Value copy;
+  {
+    Document doc;
+    copy = DeepCopy(ParseOrDie(doc, R"({"k":["v",{"n":1.5}]})"), arena);
+  }
+  EXPECT_FALSE(copy.IsDomView());
+  EXPECT_EQ(ToJson(copy), R"({"k":["v",{"n":1.5}]})");
+}
+
+TEST(ValueTest, ArrayCursorWalksDocumentAndArenaArrays) {
+  Document doc;
+  const Value array = ParseOrDie(doc, "[1,2,3]");
+  Arena arena;
+  for (const Value v : {array, DeepCopy(array, arena)}) {
+    std::string seen;
+    for (ArrayCursor c(v); !c.Done(); c.Next()) {
+      seen += ToJson(c.Get());
+    }
+    EXPECT_EQ(seen, "123");
+  }
+  EXPECT_TRUE(ArrayCursor(Value::Int(1)).Done());
+}
+
+TEST(ValueTest, ArenaObjectsSkipMissingMembersWhenWritten) {
+  Member members[] = {{"a", Value::Int(1)}, {"gone", Value::Missing()}, {"b", Value::Null()}};
+  EXPECT_EQ(ToJson(Value::Object(members, 3)), R"({"a":1,"b":null})");
+}
+
+TEST(DocumentTest, RejectsInvalidJsonWithTheParserMessage) {
+  Document doc;
+  for (std::string_view bad :
+       {"", "{", "{\"a\":}", "[1,]", "nul", "{\"a\" 1}", "\"\xff\xfe\"", "{\"a\":1}}", "01"}) {
+    auto v = doc.Parse(bad);
+    ASSERT_FALSE(v.has_value()) << bad;
+    EXPECT_EQ(v.error().code, ErrorCode::kInvalidJson);
+    EXPECT_FALSE(v.error().cause.empty());
+  }
+}
+
+TEST(DocumentTest, RejectsNestingDeeperThanTheLimit) {
+  Document doc;
+  const std::string deep(Document::kMaxDepth + 1, '[');
+  EXPECT_FALSE(doc.Parse(deep + std::string(Document::kMaxDepth + 1, ']')).has_value());
+  const std::string fine(100, '[');
+  EXPECT_TRUE(doc.Parse(fine + std::string(100, ']')).has_value());
+}
+
+TEST(DocumentTest, ReparsingReusesTheDocument) {
+  Document doc;
+  EXPECT_EQ(ToJson(ParseOrDie(doc, R"({"a":"first"})")), R"({"a":"first"})");
+  EXPECT_EQ(ToJson(ParseOrDie(doc, "[2]")), "[2]");
+  EXPECT_EQ(ToJson(doc.root()), "[2]");
+}
+
+TEST(ArenaTest, ResetKeepsBlocksForReuse) {
+  Arena arena(1024);
+  const void* first = arena.Allocate(100, 8);
+  arena.Allocate(4000, 8);  // a second, larger block
+  EXPECT_GE(arena.bytes_used(), 4100U);
+  arena.Reset();
+  EXPECT_EQ(arena.bytes_used(), 0U);
+  EXPECT_EQ(arena.Allocate(100, 8), first);
+}
+
+TEST(ArenaTest, AllocationsAreAligned) {
+  Arena arena(256);
+  for (std::size_t align : {1U, 2U, 4U, 8U, 16U, 32U}) {
+    arena.Allocate(3, 1);
+    const auto p = reinterpret_cast<std::uintptr_t>(arena.Allocate(5, align));
+    EXPECT_EQ(p % align, 0U) << align;
+  }
+}
+
+TEST(ArenaTest, EmptyStringsCopyToNonNullViews) {
+  Arena arena;
+  EXPECT_NE(arena.CopyString("").data(), nullptr);
+  EXPECT_EQ(arena.CopyString("abc"), "abc");
+}
+
+TEST(WriterTest, EscapesAsAwsDoes) {
+  std::string out;
+  AppendJsonString("q\"b\\n\n t\t r\r b\b f\f \x01 \x1f / é \x7f", out);
+  EXPECT_EQ(out, R"("q\"b\\n\n t\t r\r b\b f\f \u0001 \u001F / é )"
+                 "\x7f\"");
+}
+
+TEST(WriterTest, EscapesEveryPositionOfLongStrings) {
+  // The fast path skips 8-byte blocks: a special character must be found at any offset.
+  for (std::size_t at = 0; at < 40; ++at) {
+    std::string text(40, 'a');
+    text[at] = '"';
+    std::string out;
+    AppendJsonString(text, out);
+    std::string expected = "\"" + text.substr(0, at) + "\\\"" + text.substr(at + 1) + "\"";
+    EXPECT_EQ(out, expected) << at;
+  }
+}
+
+TEST(WriterTest, FormatsDoublesAsJavaDoubleToString) {
+  const std::pair<double, std::string_view> cases[] = {
+      {0.0, "0.0"},       {-0.0, "-0.0"},     {1.0, "1.0"},
+      {1.5, "1.5"},       {0.1, "0.1"},       {100.0, "100.0"},
+      {0.001, "0.001"},   {0.0001, "1.0E-4"}, {1234567.0, "1234567.0"},
+      {1e7, "1.0E7"},     {1.5e10, "1.5E10"}, {-2.5e-7, "-2.5E-7"},
+      {1e300, "1.0E300"}, {3.3, "3.3"},       {123.456, "123.456"},
+  };
+  for (const auto& [value, text] : cases) {
+    char buffer[32];
+    EXPECT_EQ(std::string_view(buffer, FormatDouble(value, buffer)), text) << value;
+  }
+}
+
+TEST(WriterTest, ToJsonInArenaCopiesTheText) {
+  Arena arena;
+  Document doc;
+  const std::string_view text = ToJsonInArena(ParseOrDie(doc, R"({"a":[1,"b"]})"), arena);
+  ASSERT_TRUE(doc.Parse("null").has_value());  // reuses the document the value came from
+  EXPECT_EQ(text, R"({"a":[1,"b"]})");
 }
 
 }  // namespace
