@@ -794,6 +794,23 @@ bool Compiler::ParseNumber(Value& out) {
   return true;
 }
 
+namespace {
+
+constexpr std::size_t kMaxRegexNumberDigits = 4;
+
+bool HasLongDigitRun(std::string_view text, std::size_t max_digits) {
+  std::size_t run = 0;
+  for (char c : text) {
+    run = (c >= '0' && c <= '9') ? run + 1 : 0;
+    if (run > max_digits) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 bool Compiler::ParseRegex(Operand& operand) {
   const std::size_t start = pos_;
   ++pos_;  // '/'
@@ -830,6 +847,11 @@ bool Compiler::ParseRegex(Operand& operand) {
   // std::regex compiles and matches recursively; deeply nested groups could exhaust the stack.
   if (max_group_depth > kMaxNesting) {
     return Fail("the regular expression is nested too deeply", start);
+  }
+  // libstdc++ reads repetition counts and back-references into a `long` without an overflow
+  // check, and a huge count builds a huge automaton: numbers in patterns stay short.
+  if (HasLongDigitRun(pattern, kMaxRegexNumberDigits)) {
+    return Fail("a number in the regular expression is too long", start);
   }
   auto flags = std::regex::ECMAScript;
   while (IsAsciiLetter(Peek())) {

@@ -346,6 +346,14 @@ TEST_F(PathTest, FilterRegexMatchesTheWholeString) {
   EXPECT_EQ(Select("$..book[?(@.author =~ /.*REES/i)].title", kStore), R"(["Sayings"])");
 }
 
+TEST_F(PathTest, RegexNumbersAreBoundedBeforeStdRegexSeesThem) {
+  // libstdc++ overflows a `long` on long back-references and repetition counts.
+  EXPECT_FALSE(
+      CompiledPath::Compile("$[?(@ =~ /(a)\\66666666666666666666/)]", PathKind::kPath).has_value());
+  EXPECT_FALSE(CompiledPath::Compile("$[?(@ =~ /a{99999}/)]", PathKind::kPath).has_value());
+  EXPECT_EQ(Select("$[?(@ =~ /a{2,3}/)]", R"(["a","aa","aaa"])"), R"(["aa","aaa"])");
+}
+
 TEST_F(PathTest, FilterAbsolutePathsReadTheInput) {
   EXPECT_EQ(Select("$..book[?(@.price < $.expensive)].title", kStore),
             R"(["Sayings","Moby Dick"])");
