@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <limits>
 
@@ -9,15 +10,23 @@
 
 namespace stepd {
 
+namespace {
+
+// Keys are short and usually differ in length or first byte: test those before memcmp.
+bool KeyEquals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && (a.empty() || (a[0] == b[0] && a == b));
+}
+
+}  // namespace
+
 Value Value::Bool(bool b) {
-  Value v(JsonType::kBool);
+  Value v(JsonType::kBool, Repr::kInline, NumberKind::kInt64);
   v.bool_ = b;
   return v;
 }
 
 Value Value::Int(std::int64_t i) {
-  Value v(JsonType::kNumber);
-  v.number_ = NumberKind::kInt64;
+  Value v(JsonType::kNumber, Repr::kInline, NumberKind::kInt64);
   v.int_ = i;
   return v;
 }
@@ -26,51 +35,89 @@ Value Value::Uint(std::uint64_t u) {
   if (u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
     return Int(static_cast<std::int64_t>(u));
   }
-  Value v(JsonType::kNumber);
-  v.number_ = NumberKind::kUint64;
+  Value v(JsonType::kNumber, Repr::kInline, NumberKind::kUint64);
   v.uint_ = u;
   return v;
 }
 
 Value Value::Double(double d) {
-  Value v(JsonType::kNumber);
-  v.number_ = NumberKind::kDouble;
+  Value v(JsonType::kNumber, Repr::kInline, NumberKind::kDouble);
   v.double_ = d;
   return v;
 }
 
 Value Value::String(std::string_view text) {
-  Value v(JsonType::kString);
-  v.string_ = {text.data(), text.size()};
+  Value v(JsonType::kString, Repr::kInline, NumberKind::kInt64,
+          static_cast<std::uint32_t>(text.size()));
+  v.chars_ = text.data();
   return v;
 }
 
 Value Value::Array(const Value* items, std::size_t count) {
-  Value v(JsonType::kArray);
-  v.repr_ = Repr::kArena;
-  v.array_ = {items, count};
+  Value v(JsonType::kArray, Repr::kArena, NumberKind::kInt64, static_cast<std::uint32_t>(count));
+  v.items_ = items;
   return v;
 }
 
 Value Value::Object(const Member* members, std::size_t count) {
-  Value v(JsonType::kObject);
-  v.repr_ = Repr::kArena;
-  v.object_ = {members, count};
+  Value v(JsonType::kObject, Repr::kArena, NumberKind::kInt64, static_cast<std::uint32_t>(count));
+  v.members_ = members;
   return v;
+}
+
+namespace {
+
+// The layout of simdjson's private tape reference, which dom::array and dom::object are.
+struct TapeRef {
+  const simdjson::dom::document* document;
+  std::size_t json_index;
+};
+static_assert(sizeof(TapeRef) == sizeof(simdjson::dom::array) &&
+              sizeof(TapeRef) == sizeof(simdjson::dom::object));
+static_assert(std::is_trivially_copyable_v<simdjson::dom::array> &&
+              std::is_trivially_copyable_v<simdjson::dom::object>);
+
+template <typename DomContainer>
+TapeRef ToTapeRef(const DomContainer& container) {
+  TapeRef ref;
+  std::memcpy(&ref, &container, sizeof(ref));
+  return ref;
+}
+
+template <typename DomContainer>
+DomContainer FromTapeRef(const void* document, std::uint32_t json_index) {
+  const TapeRef ref{static_cast<const simdjson::dom::document*>(document), json_index};
+  DomContainer container;
+  // Trivially copyable (asserted above): its bytes may be written directly.
+  std::memcpy(static_cast<void*>(&container), &ref, sizeof(ref));
+  return container;
+}
+
+}  // namespace
+
+simdjson::dom::array Value::DomArray() const {
+  return FromTapeRef<simdjson::dom::array>(document_, count_);
+}
+
+simdjson::dom::object Value::DomObject() const {
+  return FromTapeRef<simdjson::dom::object>(document_, count_);
 }
 
 Value Value::FromDom(simdjson::dom::element element) {
   switch (element.type()) {
     case simdjson::dom::element_type::ARRAY: {
-      Value v(JsonType::kArray);
-      v.repr_ = Repr::kDom;
-      v.dom_array_ = element.get_array().value_unsafe();
+      // Tape indexes fit 32 bits: simdjson documents are limited to 4 GiB.
+      const TapeRef ref = ToTapeRef(element.get_array().value_unsafe());
+      Value v(JsonType::kArray, Repr::kDom, NumberKind::kInt64,
+              static_cast<std::uint32_t>(ref.json_index));
+      v.document_ = ref.document;
       return v;
     }
     case simdjson::dom::element_type::OBJECT: {
-      Value v(JsonType::kObject);
-      v.repr_ = Repr::kDom;
-      v.dom_object_ = element.get_object().value_unsafe();
+      const TapeRef ref = ToTapeRef(element.get_object().value_unsafe());
+      Value v(JsonType::kObject, Repr::kDom, NumberKind::kInt64,
+              static_cast<std::uint32_t>(ref.json_index));
+      v.document_ = ref.document;
       return v;
     }
     case simdjson::dom::element_type::INT64:
@@ -103,10 +150,10 @@ double Value::AsDouble() const {
 
 std::size_t Value::Size() const {
   if (type_ == JsonType::kArray) {
-    return repr_ == Repr::kArena ? array_.size : dom_array_.size();
+    return repr_ == Repr::kArena ? count_ : DomArray().size();
   }
   if (type_ == JsonType::kObject) {
-    return repr_ == Repr::kArena ? object_.size : dom_object_.size();
+    return repr_ == Repr::kArena ? count_ : DomObject().size();
   }
   return 0;
 }
@@ -116,10 +163,10 @@ Value Value::At(std::size_t index) const {
     return Missing();
   }
   if (repr_ == Repr::kArena) {
-    return index < array_.size ? array_.items[index] : Missing();
+    return index < count_ ? items_[index] : Missing();
   }
   simdjson::dom::element e;
-  if (dom_array_.at(index).get(e) != simdjson::SUCCESS) {
+  if (DomArray().at(index).get(e) != simdjson::SUCCESS) {
     return Missing();
   }
   return FromDom(e);
@@ -130,24 +177,27 @@ Value Value::Find(std::string_view key) const {
     return Missing();
   }
   if (repr_ == Repr::kArena) {
-    for (std::size_t i = 0; i < object_.size; ++i) {
-      if (object_.members[i].key == key) {
-        return object_.members[i].value;
+    for (std::size_t i = 0; i < count_; ++i) {
+      if (KeyEquals(members_[i].key, key)) {
+        return members_[i].value;
       }
     }
     return Missing();
   }
-  simdjson::dom::element e;
-  if (dom_object_.at_key(key).get(e) != simdjson::SUCCESS) {
-    return Missing();
+  const simdjson::dom::object object = DomObject();
+  for (auto it = object.begin(); it != object.end(); ++it) {
+    if (it.key_length() == key.size() && KeyEquals(it.key(), key)) {
+      return FromDom(it.value());
+    }
   }
-  return FromDom(e);
+  return Missing();
 }
 
 ArrayCursor::ArrayCursor(Value array) : array_(array) {
   if (array_.IsArray() && array_.repr_ == Value::Repr::kDom) {
-    it_ = array_.dom_array_.begin();
-    end_ = array_.dom_array_.end();
+    const simdjson::dom::array dom = array_.DomArray();
+    it_ = dom.begin();
+    end_ = dom.end();
   }
 }
 
@@ -156,7 +206,7 @@ bool ArrayCursor::Done() const {
     return true;
   }
   if (array_.repr_ == Value::Repr::kArena) {
-    return index_ >= array_.array_.size;
+    return index_ >= array_.count_;
   }
   return !(it_ != end_);
 }
@@ -166,7 +216,7 @@ Value ArrayCursor::Get() const {
     return Value::Missing();
   }
   if (array_.repr_ == Value::Repr::kArena) {
-    return array_.array_.items[index_];
+    return array_.items_[index_];
   }
   return Value::FromDom(*it_);
 }
@@ -184,8 +234,9 @@ void ArrayCursor::Next() {
 
 ObjectCursor::ObjectCursor(Value object) : object_(object) {
   if (object_.IsObject() && object_.repr_ == Value::Repr::kDom) {
-    it_ = object_.dom_object_.begin();
-    end_ = object_.dom_object_.end();
+    const simdjson::dom::object dom = object_.DomObject();
+    it_ = dom.begin();
+    end_ = dom.end();
   }
 }
 
@@ -194,7 +245,7 @@ bool ObjectCursor::Done() const {
     return true;
   }
   if (object_.repr_ == Value::Repr::kArena) {
-    return index_ >= object_.object_.size;
+    return index_ >= object_.count_;
   }
   return !(it_ != end_);
 }
@@ -204,7 +255,7 @@ std::string_view ObjectCursor::Key() const {
     return {};
   }
   if (object_.repr_ == Value::Repr::kArena) {
-    return object_.object_.members[index_].key;
+    return object_.members_[index_].key;
   }
   return it_.key();
 }
@@ -214,7 +265,7 @@ Value ObjectCursor::Get() const {
     return Value::Missing();
   }
   if (object_.repr_ == Value::Repr::kArena) {
-    return object_.object_.members[index_].value;
+    return object_.members_[index_].value;
   }
   return Value::FromDom(it_.value());
 }

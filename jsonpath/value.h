@@ -33,15 +33,16 @@ struct Member;
 class Value {
  public:
   // A Value is Missing by default: "no value", as when a path matches nothing.
-  Value() : type_(JsonType::kMissing), repr_(Repr::kInline), number_(NumberKind::kInt64), int_(0) {}
+  Value() : Value(JsonType::kMissing, Repr::kInline, NumberKind::kInt64) {}
 
   static Value Missing() { return {}; }
-  static Value Null() { return Value(JsonType::kNull); }
+  static Value Null() { return Value(JsonType::kNull, Repr::kInline, NumberKind::kInt64); }
   static Value Bool(bool b);
   static Value Int(std::int64_t i);
   static Value Uint(std::uint64_t u);  // stored as Int when it fits
   static Value Double(double d);
-  static Value String(std::string_view text);  // `text` must outlive the Value
+  // `text` must outlive the Value and be shorter than 4 GiB (documents are far smaller).
+  static Value String(std::string_view text);
   // Arena containers: `items`/`members` must outlive the Value (normally arena storage).
   static Value Array(const Value* items, std::size_t count);
   static Value Object(const Member* members, std::size_t count);
@@ -65,7 +66,7 @@ class Value {
   std::int64_t AsInt() const { return int_; }     // requires number_kind() == kInt64
   std::uint64_t AsUint() const { return uint_; }  // requires number_kind() == kUint64
   double AsDouble() const;                        // any number, converted
-  std::string_view AsString() const { return {string_.data, string_.size}; }
+  std::string_view AsString() const { return {chars_, count_}; }
 
   // Containers (arrays and objects, document views or arena nodes alike).
   // Size(): elements of an array or members of an object.
@@ -90,39 +91,34 @@ class Value {
 
  private:
   enum class Repr : std::uint8_t { kInline, kDom, kArena };
-  explicit Value(JsonType type)
-      : type_(type), repr_(Repr::kInline), number_(NumberKind::kInt64), int_(0) {}
+  // Every member is set here at once: a tag written byte by byte and then copied as a word
+  // stalls store forwarding on every copy.
+  Value(JsonType type, Repr repr, NumberKind number, std::uint32_t count = 0)
+      : int_(0), count_(count), type_(type), repr_(repr), number_(number) {}
 
-  struct StringView {
-    const char* data;
-    std::size_t size;
-  };
-  struct ArenaArray {
-    const Value* items;
-    std::size_t size;
-  };
-  struct ArenaObject {
-    const Member* members;
-    std::size_t size;
-  };
+  // A document view is simdjson's tape reference (document, tape index), which simdjson keeps
+  // private; it is stored as the document pointer plus a 32-bit index (tapes stay below 4 GiB)
+  // so that a Value fits two registers.
+  simdjson::dom::array DomArray() const;
+  simdjson::dom::object DomObject() const;
 
   friend class ArrayCursor;
   friend class ObjectCursor;
 
-  JsonType type_;
-  Repr repr_;
-  NumberKind number_;
   union {
     bool bool_;
     std::int64_t int_;
     std::uint64_t uint_;
     double double_;
-    StringView string_;
-    ArenaArray array_;
-    ArenaObject object_;
-    simdjson::dom::array dom_array_;
-    simdjson::dom::object dom_object_;
+    const char* chars_;      // kString
+    const Value* items_;     // arena array
+    const Member* members_;  // arena object
+    const void* document_;   // document view: the simdjson::dom::document
   };
+  std::uint32_t count_;  // string length, arena container size, or document tape index
+  JsonType type_;
+  Repr repr_;
+  NumberKind number_;
 };
 
 struct Member {
@@ -162,7 +158,7 @@ class ObjectCursor {
   simdjson::dom::object::iterator end_{};
 };
 
-static_assert(sizeof(Value) <= 24, "Value is passed by value everywhere");
+static_assert(sizeof(Value) == 16, "Value is passed by value, in two registers");
 static_assert(std::is_trivially_copyable_v<Value>);
 static_assert(std::is_trivially_destructible_v<Member>);
 
@@ -203,14 +199,14 @@ bool Value::AllElements(Fn&& fn) const {
     return true;
   }
   if (repr_ == Repr::kArena) {
-    for (std::size_t i = 0; i < array_.size; ++i) {
-      if (!fn(array_.items[i])) {
+    for (std::size_t i = 0; i < count_; ++i) {
+      if (!fn(items_[i])) {
         return false;
       }
     }
     return true;
   }
-  for (simdjson::dom::element e : dom_array_) {
+  for (simdjson::dom::element e : DomArray()) {
     if (!fn(FromDom(e))) {
       return false;
     }
@@ -224,14 +220,14 @@ bool Value::AllMembers(Fn&& fn) const {
     return true;
   }
   if (repr_ == Repr::kArena) {
-    for (std::size_t i = 0; i < object_.size; ++i) {
-      if (!fn(object_.members[i].key, object_.members[i].value)) {
+    for (std::size_t i = 0; i < count_; ++i) {
+      if (!fn(members_[i].key, members_[i].value)) {
         return false;
       }
     }
     return true;
   }
-  for (simdjson::dom::key_value_pair kv : dom_object_) {
+  for (simdjson::dom::key_value_pair kv : DomObject()) {
     if (!fn(kv.key, FromDom(kv.value))) {
       return false;
     }
