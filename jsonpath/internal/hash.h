@@ -1,5 +1,6 @@
 #pragma once
-// Message digests for States.Hash, through OpenSSL's EVP API. Thread-safe.
+// Message digests for States.Hash, through OpenSSL's digest functions. Thread-safe; allocates
+// nothing.
 
 #include <cstddef>
 #include <string_view>
