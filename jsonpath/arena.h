@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <initializer_list>
 #include <memory>
 #include <new>
 #include <string_view>
@@ -63,6 +64,26 @@ class Arena {
     char* out = static_cast<char*>(Allocate(text.size(), 1));
     std::memcpy(out, text.data(), text.size());
     return {out, text.size()};
+  }
+
+  // Joins `parts` into one string in the arena (error causes and other rare texts).
+  std::string_view Concat(std::initializer_list<std::string_view> parts) {
+    std::size_t size = 0;
+    for (std::string_view part : parts) {
+      size += part.size();
+    }
+    if (size == 0) {
+      return std::string_view("", 0);
+    }
+    char* out = static_cast<char*>(Allocate(size, 1));
+    std::size_t at = 0;
+    for (std::string_view part : parts) {
+      if (!part.empty()) {
+        std::memcpy(out + at, part.data(), part.size());
+        at += part.size();
+      }
+    }
+    return {out, size};
   }
 
   // Frees everything allocated so far; every pointer and view into the arena becomes invalid.

@@ -57,25 +57,10 @@ Value WithElement(Value array, std::size_t index, Value value, Arena& arena) {
 }
 
 Unexpected<Error> MatchFailure(Value raw_input, const CompiledPath& path, Arena& arena) {
-  constexpr std::string_view kPrefix = "Unable to apply ResultPath \"";
-  constexpr std::string_view kMiddle = "\" to input \"";
-  constexpr std::string_view kSuffix = "\"";
   const std::string_view input = ToJsonInArena(raw_input, arena);
-  const std::string_view parts[] = {kPrefix, path.text(), kMiddle, input, kSuffix};
-  std::size_t size = 0;
-  for (std::string_view part : parts) {
-    size += part.size();
-  }
-  char* text = static_cast<char*>(arena.Allocate(size, 1));
-  std::size_t at = 0;
-  for (std::string_view part : parts) {
-    if (!part.empty()) {
-      std::memcpy(text + at, part.data(), part.size());
-      at += part.size();
-    }
-  }
-  return Fail(ErrorCode::kResultPathMatch, error_names::kResultPathMatchFailure,
-              std::string_view(text, size));
+  const std::string_view cause =
+      arena.Concat({"Unable to apply ResultPath \"", path.text(), "\" to input \"", input, "\""});
+  return Fail(ErrorCode::kResultPathMatch, error_names::kResultPathMatchFailure, cause);
 }
 
 }  // namespace

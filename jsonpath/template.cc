@@ -18,22 +18,6 @@ bool IsDynamicKey(std::string_view key) {
   return key.size() > kDynamicSuffix.size() && key.ends_with(kDynamicSuffix);
 }
 
-// Builds "<prefix><a><middle><b>...": error causes are rare, so a std::string here is fine;
-// the result lives in the execution arena like every other cause.
-std::string_view ConcatInArena(Arena& arena, std::initializer_list<std::string_view> parts) {
-  std::size_t size = 0;
-  for (std::string_view part : parts) {
-    size += part.size();
-  }
-  char* out = static_cast<char*>(arena.Allocate(size, 1));
-  std::size_t at = 0;
-  for (std::string_view part : parts) {
-    std::copy(part.begin(), part.end(), out + at);
-    at += part.size();
-  }
-  return {out, size};
-}
-
 }  // namespace
 
 CompileResult<CompiledExpression> CompiledExpression::Compile(std::string_view text,
@@ -77,9 +61,9 @@ Result<Value> CompiledExpression::Evaluate(const EvalContext& ctx, std::string_v
     searched = ctx.Variable(p->variable());
   }
   Arena& arena = *ctx.arena;
-  return RuntimeFailure(ConcatInArena(
-      arena, {"The JSONPath '", p->text(), "' specified for the field '", field,
-              "' could not be found in the input '", ToJsonInArena(searched, arena), "'"}));
+  return RuntimeFailure(
+      arena.Concat({"The JSONPath '", p->text(), "' specified for the field '", field,
+                    "' could not be found in the input '", ToJsonInArena(searched, arena), "'"}));
 }
 
 namespace internal {

@@ -323,20 +323,6 @@ struct Execution::Impl {
 
   // --- error texts ---
 
-  std::string_view Concat(std::initializer_list<std::string_view> parts) {
-    std::size_t size = 0;
-    for (std::string_view part : parts) {
-      size += part.size();
-    }
-    char* out = static_cast<char*>(arena.Allocate(size, 1));
-    std::size_t at = 0;
-    for (std::string_view part : parts) {
-      std::memcpy(out + at, part.data(), part.size());
-      at += part.size();
-    }
-    return {out, size};
-  }
-
   std::string_view Decimal(std::int64_t n) {
     char buffer[24];
     const auto end = std::to_chars(buffer, buffer + sizeof(buffer), n).ptr;
@@ -347,9 +333,9 @@ struct Execution::Impl {
   Error InState(const Frame* f, Error error) {
     if (error.code == ErrorCode::kRuntime || error.code == ErrorCode::kIntrinsicFailure ||
         error.code == ErrorCode::kResultPathMatch) {
-      error.cause = Concat({"An error occurred while executing the state '",
-                            m.states[f->state].name, "' (entered at the event id #",
-                            Decimal(f->entered_event_id), "). ", error.cause});
+      error.cause = arena.Concat({"An error occurred while executing the state '",
+                                  m.states[f->state].name, "' (entered at the event id #",
+                                  Decimal(f->entered_event_id), "). ", error.cause});
     }
     return error;
   }
@@ -358,7 +344,7 @@ struct Execution::Impl {
   // "No results for path", an earlier one "Missing property in path".
   Error PathNotFound(const CompiledPath& path, Value input) {
     const auto steps = path.steps();
-    std::string_view detail = Concat({"No results for path: ", path.normalized()});
+    std::string_view detail = arena.Concat({"No results for path: ", path.normalized()});
     Value at = input;
     std::string normalized = path.root() == PathRoot::kContext ? "$$" : "$";
     for (std::size_t i = 0; i < steps.size(); ++i) {
@@ -376,13 +362,13 @@ struct Execution::Impl {
       }
       if (at.IsMissing()) {
         if (i + 1 < steps.size()) {
-          detail = Concat({"Missing property in path ", normalized});
+          detail = arena.Concat({"Missing property in path ", normalized});
         }
         break;
       }
     }
     return Error{ErrorCode::kRuntime, error_names::kRuntime,
-                 Concat({"Invalid path '", path.text(), "' : ", detail})};
+                 arena.Concat({"Invalid path '", path.text(), "' : ", detail})};
   }
 
   // --- data flow ---
@@ -484,10 +470,11 @@ struct Execution::Impl {
   }
 
   Error DataLimit(const CompiledState& s) {
-    return Error{ErrorCode::kDataLimitExceeded, error_names::kDataLimitExceeded,
-                 Concat({"The state/task '", s.name,
-                         "' returned a result with a size exceeding the maximum number of bytes "
-                         "service limit."})};
+    return Error{
+        ErrorCode::kDataLimitExceeded, error_names::kDataLimitExceeded,
+        arena.Concat({"The state/task '", s.name,
+                      "' returned a result with a size exceeding the maximum number of bytes "
+                      "service limit."})};
   }
 
   void EnterSucceed(Frame* f, const CompiledState& s) {
@@ -556,8 +543,8 @@ struct Execution::Impl {
     if (!matched && next == kNoState) {
       return HandleError(
           f, Error{ErrorCode::kUser, kStatesNoChoiceMatched,
-                   Concat({"No Choice Rules matched and no Default was specified in state '",
-                           s.name, "'"})});
+                   arena.Concat({"No Choice Rules matched and no Default was specified in state '",
+                                 s.name, "'"})});
     }
     auto values = EvaluateAssign(f, *assign, *input);
     if (!values) {
@@ -579,12 +566,13 @@ struct Execution::Impl {
     const EvalContext ctx = Context(f, input);
     const Value v = path.Select(ctx);
     if (v.IsMissing()) {
-      return RuntimeFailure(
-          Concat({"The ", field, " parameter does not reference an input value: ", path.text()}));
+      return RuntimeFailure(arena.Concat(
+          {"The ", field, " parameter does not reference an input value: ", path.text()}));
     }
     if (!v.IsNumber()) {
-      return RuntimeFailure(Concat({"The ", field, " parameter cannot be parsed as a long value: ",
-                                    path.text(), " == ", ToJsonInArena(v, arena)}));
+      return RuntimeFailure(
+          arena.Concat({"The ", field, " parameter cannot be parsed as a long value: ", path.text(),
+                        " == ", ToJsonInArena(v, arena)}));
     }
     return v.AsDouble();
   }
@@ -603,25 +591,28 @@ struct Execution::Impl {
       if (v.IsMissing()) {
         return HandleError(
             f,
-            InState(f, RuntimeFailure(
-                           Concat({"The SecondsPath parameter does not reference an input value: ",
-                                   text}))
-                           .error()));
+            InState(
+                f, RuntimeFailure(
+                       arena.Concat(
+                           {"The SecondsPath parameter does not reference an input value: ", text}))
+                       .error()));
       }
       if (!v.IsInteger()) {
         return HandleError(
             f,
-            InState(f, RuntimeFailure(
-                           Concat({"The SecondsPath parameter cannot be parsed as a long value: ",
-                                   text, " == ", ToJsonInArena(v, arena)}))
-                           .error()));
+            InState(
+                f, RuntimeFailure(
+                       arena.Concat({"The SecondsPath parameter cannot be parsed as a long value: ",
+                                     text, " == ", ToJsonInArena(v, arena)}))
+                       .error()));
       }
       if (v.AsDouble() < 0) {
         return HandleError(
-            f, InState(f, RuntimeFailure(
-                              Concat({"The SecondsPath parameter references a negative value: ",
-                                      text, " == ", ToJsonInArena(v, arena)}))
-                              .error()));
+            f,
+            InState(f, RuntimeFailure(
+                           arena.Concat({"The SecondsPath parameter references a negative value: ",
+                                         text, " == ", ToJsonInArena(v, arena)}))
+                           .error()));
       }
       until = now + SecondsToNanos(v.AsDouble());
     } else if (s.wait_seconds.present) {
@@ -634,11 +625,12 @@ struct Execution::Impl {
       const std::string_view text = s.wait_timestamp_path->text();
       if (v.IsMissing()) {
         return HandleError(
-            f, InState(
-                   f, RuntimeFailure(
-                          Concat({"The TimestampPath parameter does not reference an input value: ",
-                                  text}))
-                          .error()));
+            f,
+            InState(f, RuntimeFailure(
+                           arena.Concat(
+                               {"The TimestampPath parameter does not reference an input value: ",
+                                text}))
+                           .error()));
       }
       std::optional<UnixNanos> parsed;
       if (v.IsString()) {
@@ -646,13 +638,14 @@ struct Execution::Impl {
       }
       if (!parsed) {
         return HandleError(
-            f, InState(f, RuntimeFailure(
-                              Concat({"The TimestampPath parameter does not reference a valid "
-                                      "ISO-8601 extended offset "
-                                      "date-time format string: ",
-                                      text, " == ",
-                                      v.IsString() ? v.AsString() : ToJsonInArena(v, arena)}))
-                              .error()));
+            f,
+            InState(f, RuntimeFailure(
+                           arena.Concat({"The TimestampPath parameter does not reference a valid "
+                                         "ISO-8601 extended offset "
+                                         "date-time format string: ",
+                                         text, " == ",
+                                         v.IsString() ? v.AsString() : ToJsonInArena(v, arena)}))
+                           .error()));
       }
       until = *parsed;
     }
@@ -787,10 +780,9 @@ struct Execution::Impl {
     if (!items_value->IsArray()) {
       const std::string_view path =
           s.items_path.path ? s.items_path.path->text() : std::string_view("$");
-      return HandleError(
-          f,
-          InState(f, RuntimeFailure(Concat({"Reference path \"", path, "\" must point to array."}))
-                         .error()));
+      return HandleError(f, InState(f, RuntimeFailure(arena.Concat({"Reference path \"", path,
+                                                                    "\" must point to array."}))
+                                           .error()));
     }
     auto concurrency = OptionalNumber(f, s.max_concurrency, "MaxConcurrencyPath", 0);
     if (!concurrency) {
