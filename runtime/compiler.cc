@@ -182,6 +182,7 @@ class MachineBuilder {
   }
 
   void CompileRetryCatch(StateId id, Value json, const std::string& location) {
+    // Compiling retriers and catchers adds no state, so the reference stays valid.
     CompiledState& state = m_.states[id];
     state.retrier_begin = static_cast<std::uint32_t>(m_.retriers.size());
     json.Find("Retry").ForEachElement([&](Value r) {
@@ -204,8 +205,8 @@ class MachineBuilder {
       }
       m_.retriers.push_back(std::move(retrier));
     });
-    m_.states[id].retrier_end = static_cast<std::uint32_t>(m_.retriers.size());
-    m_.states[id].catcher_begin = static_cast<std::uint32_t>(m_.catchers.size());
+    state.retrier_end = static_cast<std::uint32_t>(m_.retriers.size());
+    state.catcher_begin = static_cast<std::uint32_t>(m_.catchers.size());
     std::size_t index = 0;
     json.Find("Catch").ForEachElement([&](Value c) {
       const std::string at = location + "/Catch[" + std::to_string(index++) + "]";
@@ -217,8 +218,7 @@ class MachineBuilder {
       catcher.assign = CompileAssign(c.Find("Assign"), at + "/Assign");
       m_.catchers.push_back(std::move(catcher));
     });
-    m_.states[id].catcher_end = static_cast<std::uint32_t>(m_.catchers.size());
-    (void)state;
+    state.catcher_end = static_cast<std::uint32_t>(m_.catchers.size());
   }
 
   void CompileChoices(StateId id, Value json, const std::string& location) {

@@ -1,6 +1,6 @@
 #include "runtime/driver.h"
 
-#include <vector>
+#include <span>
 
 #include "jsonpath/document.h"
 #include "jsonpath/writer.h"
@@ -43,9 +43,8 @@ RunResult RunToCompletion(std::shared_ptr<const CompiledMachine> machine,
   Document task_document;  // task outputs are copied into the arena, so one parser serves all
   for (;;) {
     const StepOutcome out = execution.Step(clock.Now(), kStepBudget);
-    // Copy the requests: answering one may not invalidate the others.
-    const auto requests = execution.TakeTaskRequests();
-    const std::vector<TaskRequest> tasks(requests.begin(), requests.end());
+    // Valid until the next Step(); answering a task does not touch them.
+    const std::span<const TaskRequest> tasks = execution.TakeTaskRequests();
     for (const TaskRequest& task : tasks) {
       const TaskAnswer answer = options.tasks ? options.tasks(task) : NoIntegration(task);
       if (!answer.succeeded) {

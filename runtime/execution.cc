@@ -206,13 +206,10 @@ struct Execution::Impl {
     std::erase_if(task_waiters, [](const Frame* f) { return f->phase != Phase::kAwaitTask; });
   }
 
-  std::optional<UnixNanos> NextWake() const {
-    std::optional<UnixNanos> wake = deadline;
-    const auto consider = [&](UnixNanos t) {
-      if (!wake || t < *wake) {
-        wake = t;
-      }
-    };
+  // The execution deadline bounds every wait, so there always is a next wake-up.
+  UnixNanos NextWake() const {
+    UnixNanos wake = deadline;
+    const auto consider = [&](UnixNanos t) { wake = std::min(wake, t); };
     for (const Frame* f : sleepers) {
       consider(f->wake_at);
     }
@@ -338,6 +335,12 @@ struct Execution::Impl {
                                   Decimal(f->entered_event_id), "). ", error.cause});
     }
     return error;
+  }
+
+  // Fails the current state with States.Runtime, whose cause is `parts` joined.
+  void FailRuntime(Frame* f, std::initializer_list<std::string_view> parts) {
+    HandleError(f,
+                InState(f, Error{ErrorCode::kRuntime, error_names::kRuntime, arena.Concat(parts)}));
   }
 
   // Jayway's wording for a definite path that matched nothing: the last step missing is
@@ -589,30 +592,16 @@ struct Execution::Impl {
       const Value v = s.wait_seconds.path->Select(ctx);
       const std::string_view text = s.wait_seconds.path->text();
       if (v.IsMissing()) {
-        return HandleError(
-            f,
-            InState(
-                f, RuntimeFailure(
-                       arena.Concat(
-                           {"The SecondsPath parameter does not reference an input value: ", text}))
-                       .error()));
+        return FailRuntime(f,
+                           {"The SecondsPath parameter does not reference an input value: ", text});
       }
       if (!v.IsInteger()) {
-        return HandleError(
-            f,
-            InState(
-                f, RuntimeFailure(
-                       arena.Concat({"The SecondsPath parameter cannot be parsed as a long value: ",
-                                     text, " == ", ToJsonInArena(v, arena)}))
-                       .error()));
+        return FailRuntime(f, {"The SecondsPath parameter cannot be parsed as a long value: ", text,
+                               " == ", ToJsonInArena(v, arena)});
       }
       if (v.AsDouble() < 0) {
-        return HandleError(
-            f,
-            InState(f, RuntimeFailure(
-                           arena.Concat({"The SecondsPath parameter references a negative value: ",
-                                         text, " == ", ToJsonInArena(v, arena)}))
-                           .error()));
+        return FailRuntime(f, {"The SecondsPath parameter references a negative value: ", text,
+                               " == ", ToJsonInArena(v, arena)});
       }
       until = now + SecondsToNanos(v.AsDouble());
     } else if (s.wait_seconds.present) {
@@ -624,28 +613,16 @@ struct Execution::Impl {
       const Value v = s.wait_timestamp_path->Select(ctx);
       const std::string_view text = s.wait_timestamp_path->text();
       if (v.IsMissing()) {
-        return HandleError(
-            f,
-            InState(f, RuntimeFailure(
-                           arena.Concat(
-                               {"The TimestampPath parameter does not reference an input value: ",
-                                text}))
-                           .error()));
+        return FailRuntime(
+            f, {"The TimestampPath parameter does not reference an input value: ", text});
       }
-      std::optional<UnixNanos> parsed;
-      if (v.IsString()) {
-        parsed = ParseTimestamp(v.AsString());
-      }
+      const std::optional<UnixNanos> parsed =
+          v.IsString() ? ParseTimestamp(v.AsString()) : std::nullopt;
       if (!parsed) {
-        return HandleError(
-            f,
-            InState(f, RuntimeFailure(
-                           arena.Concat({"The TimestampPath parameter does not reference a valid "
-                                         "ISO-8601 extended offset "
-                                         "date-time format string: ",
-                                         text, " == ",
-                                         v.IsString() ? v.AsString() : ToJsonInArena(v, arena)}))
-                           .error()));
+        return FailRuntime(f,
+                           {"The TimestampPath parameter does not reference a valid ISO-8601 "
+                            "extended offset date-time format string: ",
+                            text, " == ", v.IsString() ? v.AsString() : ToJsonInArena(v, arena)});
       }
       until = *parsed;
     }
@@ -780,9 +757,7 @@ struct Execution::Impl {
     if (!items_value->IsArray()) {
       const std::string_view path =
           s.items_path.path ? s.items_path.path->text() : std::string_view("$");
-      return HandleError(f, InState(f, RuntimeFailure(arena.Concat({"Reference path \"", path,
-                                                                    "\" must point to array."}))
-                                           .error()));
+      return FailRuntime(f, {"Reference path \"", path, "\" must point to array."});
     }
     auto concurrency = OptionalNumber(f, s.max_concurrency, "MaxConcurrencyPath", 0);
     if (!concurrency) {
@@ -1139,7 +1114,7 @@ struct Execution::Impl {
   Value execution_object;
   Value state_machine_object;
   UnixNanos now = 0;
-  std::optional<UnixNanos> deadline;
+  UnixNanos deadline = 0;  // TimeoutSeconds, at most the Express limit, after the start
   std::uint32_t budget = 0;
   std::int64_t next_event_id = 1;
   std::uint64_t next_ticket = 1;
@@ -1192,7 +1167,7 @@ StepOutcome Execution::Step(UnixNanos now, std::uint32_t budget) {
     return {StepKind::kDone, std::nullopt};
   }
   impl.now = std::max(impl.now, now);
-  if (impl.deadline && impl.now >= *impl.deadline) {
+  if (impl.now >= impl.deadline) {
     impl.TimeOut();
     return {StepKind::kDone, std::nullopt};
   }
