@@ -15,6 +15,7 @@ constexpr const char* kUsage = R"(usage: stepd COMMAND [ARGS...]
 Runs AWS Step Functions state machines (Amazon States Language) as Express workflows.
 
 Commands:
+  serve      serve the AWS Step Functions API and native endpoints over HTTP
   run        run one execution of a definition and print its outcome as JSON
   validate   check a definition as AWS does and print every problem as JSON
   bench      run a workload in process and report throughput, latency and allocations
@@ -44,6 +45,9 @@ int main(int argc, char** argv) {
   if (command == "-V" || command == "--version") {
     std::cout << "stepd " << STEPD_VERSION << "\n";
     return stepd::cli::kExitOk;
+  }
+  if (command == "serve") {
+    return stepd::cli::ServeCommand(rest);
   }
   if (command == "run") {
     return stepd::cli::RunCommand(rest);

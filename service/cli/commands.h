@@ -15,5 +15,6 @@ inline constexpr int kExitUsage = 2;   // bad command line, unreadable file, inv
 int RunCommand(const std::vector<std::string>& args);
 int ValidateCommand(const std::vector<std::string>& args);
 int BenchCommand(const std::vector<std::string>& args);
+int ServeCommand(const std::vector<std::string>& args);
 
 }  // namespace stepd::cli

@@ -1,0 +1,167 @@
+// `stepd serve`: the AWS Step Functions API and the native execution endpoints over HTTP.
+
+#include <charconv>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include "service/api/arn.h"
+#include "service/api/control_plane.h"
+#include "service/api/definitions_dir.h"
+#include "service/cli/args.h"
+#include "service/cli/commands.h"
+#include "service/server/server.h"
+
+namespace stepd::cli {
+
+namespace {
+
+constexpr const char* kUsage =
+    R"(usage: stepd serve [--host ADDR] [--port N] [--threads N] [--definitions DIR]
+                   [--region R] [--account A] [--max-async N] [--drain-seconds S]
+
+Serves the AWS Step Functions API (JSON 1.0 protocol, for the AWS CLI and SDKs with
+--endpoint-url http://HOST:PORT) and stepd's native endpoints for EXPRESS state machines, all
+in memory. Prints "stepd: listening on http://HOST:PORT" on standard output once it accepts
+connections; everything else goes to standard error.
+
+  --host ADDR          address to bind (default 127.0.0.1: loopback only)
+  --port N             port (default 8083; 0 picks a free one)
+  --threads N          worker threads (default: one per core)
+  --definitions DIR    create a state machine from every DIR/NAME.asl.json at start, named
+                       NAME, with an optional DIR/NAME.config.json sidecar
+  --region R           region in every ARN (default us-east-1)
+  --account A          account id in every ARN (default 123456789012)
+  --max-async N        StartExecution executions accepted and not finished before callers
+                       get ThrottlingException (default 10000)
+  --drain-seconds S    on SIGTERM/SIGINT, time allowed to finish requests in progress and
+                       accepted asynchronous executions (default 30)
+
+Endpoints:
+  POST / with X-Amz-Target: AWSStepFunctions.<Action>   the AWS API (any path, any Host)
+  POST /v1/state-machines/NAME:sync    body: the input JSON; answer: the output JSON (200)
+                                       or {"status","error","cause"} (422)
+  POST /v1/state-machines/NAME:batch   body: one input per line (NDJSON); answer: one
+                                       {"status",...} line per input, streamed
+  GET /healthz, GET /readyz            liveness; readiness (503 while draining)
+
+Exit status: 0 after a clean shutdown, 1 when the drain timed out, 2 on a usage error or when
+the server cannot start.
+)";
+
+bool ParseNumber(const std::optional<std::string>& text, unsigned long long max,
+                 unsigned long long& out) {
+  if (!text) {
+    return true;
+  }
+  const char* end = text->data() + text->size();
+  const auto [ptr, ec] = std::from_chars(text->data(), end, out);
+  return ec == std::errc() && ptr == end && out <= max;
+}
+
+}  // namespace
+
+int ServeCommand(const std::vector<std::string>& args) {
+  const ParsedArgs parsed = ParseArgs(args, {{"help"},
+                                             {"host", true},
+                                             {"port", true},
+                                             {"threads", true},
+                                             {"definitions", true},
+                                             {"region", true},
+                                             {"account", true},
+                                             {"max-async", true},
+                                             {"drain-seconds", true}});
+  if (parsed.Has("help")) {
+    std::cout << kUsage;
+    return kExitOk;
+  }
+  const auto usage_error = [](const std::string& message) {
+    std::cerr << "stepd serve: " << message << "\n" << kUsage;
+    return kExitUsage;
+  };
+  if (!parsed.error.empty()) {
+    return usage_error(parsed.error);
+  }
+  if (!parsed.positional.empty()) {
+    return usage_error("unexpected argument '" + parsed.positional[0] + "'");
+  }
+
+  service::ServerOptions options;
+  service::ServiceConfig config;
+  unsigned long long port = options.port, threads = 0, max_async = options.max_async_executions,
+                     drain = static_cast<unsigned long long>(options.drain_timeout.count());
+  if (!ParseNumber(parsed.Value("port"), 65535, port)) {
+    return usage_error("--port must be a number from 0 to 65535");
+  }
+  if (!ParseNumber(parsed.Value("threads"), 256, threads)) {
+    return usage_error("--threads must be a number from 0 (one per core) to 256");
+  }
+  if (!ParseNumber(parsed.Value("max-async"), 100'000'000, max_async)) {
+    return usage_error("--max-async must be a number up to 100000000");
+  }
+  if (!ParseNumber(parsed.Value("drain-seconds"), 3600, drain)) {
+    return usage_error("--drain-seconds must be a number of seconds up to 3600");
+  }
+  options.host = parsed.Value("host").value_or(options.host);
+  options.port = static_cast<std::uint16_t>(port);
+  options.threads = static_cast<unsigned>(threads);
+  options.max_async_executions = max_async;
+  options.drain_timeout = std::chrono::seconds(drain);
+  config.region = parsed.Value("region").value_or(config.region);
+  config.account = parsed.Value("account").value_or(config.account);
+  if (config.region.empty() || config.region.find(':') != std::string::npos) {
+    return usage_error("--region must be a region name such as us-east-1");
+  }
+  if (config.account.size() != 12 ||
+      config.account.find_first_not_of("0123456789") != std::string::npos) {
+    return usage_error("--account must be a 12-digit account id");
+  }
+
+  service::Registry registry;
+  service::ControlPlane control_plane(registry, config);
+  if (const auto dir = parsed.Value("definitions")) {
+    std::vector<std::string> warnings;
+    auto loaded = service::LoadDefinitionsDirectory(*dir, control_plane, warnings);
+    for (const std::string& warning : warnings) {
+      std::cerr << "stepd serve: " << warning << "\n";
+    }
+    if (!loaded) {
+      std::cerr << "stepd serve: " << loaded.error().message << "\n";
+      return kExitUsage;
+    }
+    std::cerr << "stepd serve: " << *loaded << " state machine(s) from " << *dir << "\n";
+  }
+
+  service::Server server(options, control_plane);
+  if (auto error = server.Listen()) {
+    std::cerr << "stepd serve: " << *error << "\n";
+    return kExitUsage;
+  }
+  const std::string url = "http://" + options.host + ":" + std::to_string(server.port());
+  const auto machines = registry.Snapshot();
+  for (const auto& [name, record] : *machines) {
+    std::cerr << "  " << record->arn << "\n";
+  }
+  if (!machines->empty()) {
+    const std::string& name = machines->begin()->first;
+    std::cerr << "Try:\n  curl -s -X POST " << url << "/v1/state-machines/" << name
+              << ":sync -d '{}'\n"
+              << "  aws --endpoint-url " << url
+              << " stepfunctions list-state-machines   (see README.md for StartSyncExecution)\n";
+  }
+  std::cerr << "stepd serve: " << server.threads() << " worker thread(s); Ctrl-C to stop\n";
+  std::cout << "stepd: listening on " << url << std::endl;
+
+  const service::DrainReport report = server.Run();
+  std::cerr << "stepd serve: stopped; " << report.async_completed_while_draining
+            << " asynchronous execution(s) finished while draining";
+  if (report.timed_out) {
+    std::cerr << "; drain timed out: " << report.async_abandoned
+              << " asynchronous execution(s) and " << report.requests_abandoned
+              << " request(s) abandoned";
+  }
+  std::cerr << "\n";
+  return report.timed_out ? kExitFailed : kExitOk;
+}
+
+}  // namespace stepd::cli
