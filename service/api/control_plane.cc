@@ -491,7 +491,8 @@ ApiResult<std::shared_ptr<const runtime::CompiledMachine>> CompileExpress(
 // --- the actions -----------------------------------------------------------------------------
 
 ApiResult<std::string> CreateStateMachine(Registry& registry, const ServiceConfig& config,
-                                          const RequestBody& body) {
+                                          const RequestBody& body,
+                                          metrics::ServiceMetrics* metrics) {
   STEPD_ASSIGN_OR_RETURN(const std::optional<std::string_view> name, body.String("name"));
   STEPD_ASSIGN_OR_RETURN(const std::optional<std::string_view> definition,
                          body.String("definition"));
@@ -532,9 +533,13 @@ ApiResult<std::string> CreateStateMachine(Registry& registry, const ServiceConfi
   const std::string arn = StateMachineArn(config, *name);
 
   auto record = std::make_shared<StateMachineRecord>();
+  if (metrics != nullptr) {
+    record->metrics = metrics->ForStateMachine(*name);
+  }
   const Value logging = body.Get("loggingConfiguration");
   if (!logging.IsMissing() && !logging.IsNull()) {
     STEPD_ASSIGN_OR_RETURN(record->logging_configuration, CanonicalLoggingConfiguration(logging));
+    record->log_settings = ParseLogSettings(record->logging_configuration);
   }
   const Value tracing = body.Get("tracingConfiguration");
   if (!tracing.IsMissing() && !tracing.IsNull()) {
@@ -685,6 +690,7 @@ ApiResult<std::string> UpdateStateMachine(const ControlPlane& control_plane, Reg
     }
     if (logging_json) {
       next->logging_configuration = *logging_json;
+      next->log_settings = ParseLogSettings(next->logging_configuration);
     }
     if (tracing_json) {
       next->tracing_configuration = *tracing_json;
@@ -1026,7 +1032,7 @@ ControlPlane::ControlPlane(Registry& registry, ServiceConfig config)
 std::optional<ApiResult<std::string>> ControlPlane::Handle(std::string_view action,
                                                            const RequestBody& body) {
   if (action == "CreateStateMachine") {
-    return CreateStateMachine(registry_, config_, body);
+    return CreateStateMachine(registry_, config_, body, metrics_);
   }
   if (action == "DescribeStateMachine") {
     return DescribeStateMachine(*this, body);

@@ -27,12 +27,16 @@ class ControlPlane {
   // The record `arn` names, or StateMachineDoesNotExist / InvalidArn as AWS answers.
   ApiResult<RecordPtr> FindStateMachine(std::string_view arn) const;
 
+  // Gives every state machine created from now on its counters in `metrics`.
+  void set_metrics(metrics::ServiceMetrics* metrics) { metrics_ = metrics; }
+
   const ServiceConfig& config() const { return config_; }
   Registry& registry() { return registry_; }
 
  private:
   Registry& registry_;
   ServiceConfig config_;
+  metrics::ServiceMetrics* metrics_ = nullptr;
 };
 
 }  // namespace stepd::service

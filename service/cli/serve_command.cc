@@ -44,6 +44,7 @@ Endpoints:
   POST /v1/state-machines/NAME:batch   body: one input per line (NDJSON); answer: one
                                        {"status",...} line per input, streamed
   GET /healthz, GET /readyz            liveness; readiness (503 while draining)
+  GET /metrics                         Prometheus metrics (text format 0.0.4)
 
 Exit status: 0 after a clean shutdown, 1 when the drain timed out, 2 on a usage error or when
 the server cannot start.
@@ -117,8 +118,10 @@ int ServeCommand(const std::vector<std::string>& args) {
     return usage_error("--account must be a 12-digit account id");
   }
 
+  metrics::ServiceMetrics metrics(STEPD_VERSION);
   service::Registry registry;
   service::ControlPlane control_plane(registry, config);
+  control_plane.set_metrics(&metrics);
   if (const auto dir = parsed.Value("definitions")) {
     std::vector<std::string> warnings;
     auto loaded = service::LoadDefinitionsDirectory(*dir, control_plane, warnings);
@@ -132,7 +135,7 @@ int ServeCommand(const std::vector<std::string>& args) {
     std::cerr << "stepd serve: " << *loaded << " state machine(s) from " << *dir << "\n";
   }
 
-  service::Server server(options, control_plane);
+  service::Server server(options, control_plane, metrics);
   if (auto error = server.Listen()) {
     std::cerr << "stepd serve: " << *error << "\n";
     return kExitUsage;

@@ -46,6 +46,7 @@ struct Response {
   std::string_view content_type = "application/x-amz-json-1.0";
   std::string error_type;  // x-amzn-ErrorType, for AWS errors
   bool chunked = false;    // the body follows in chunks (NDJSON batches)
+  std::size_t action = 0;  // index in metrics::kApiActions, for the request counter
   std::string body;
 };
 
@@ -162,7 +163,8 @@ struct Worker {
 };
 
 struct Server::Impl {
-  Impl(ServerOptions opts, ControlPlane& cp) : options(std::move(opts)), control_plane(cp) {
+  Impl(ServerOptions opts, ControlPlane& cp, metrics::ServiceMetrics& m)
+      : options(std::move(opts)), control_plane(cp), metrics(m) {
     if (options.threads == 0) {
       options.threads = std::max(1u, std::thread::hardware_concurrency());
     }
@@ -173,6 +175,7 @@ struct Server::Impl {
 
   ServerOptions options;
   ControlPlane& control_plane;
+  metrics::ServiceMetrics& metrics;
   std::vector<std::unique_ptr<Worker>> workers;
   std::uint16_t bound_port = 0;
   std::atomic<bool> draining{false};
@@ -194,13 +197,19 @@ struct Server::Impl {
   net::awaitable<void> HandleNative(Worker& worker, std::string_view path, std::string_view body,
                                     Response& response, beast::tcp_stream& stream, bool keep_alive);
   net::awaitable<void> RunAsync(Worker& worker, std::unique_ptr<ExecutionSlot> slot);
+  void CountThrottled(Worker& worker);
   void BeginDrain();
 };
 
 // Runs an execution to its end without ever blocking the thread: Step() in slices, timers for
 // Wait states and back-off, Task states answered at once (no integrations yet).
-static net::awaitable<void> Drive(ExecutionSlot& slot) {
+static net::awaitable<void> Drive(ExecutionSlot& slot, metrics::ServiceMetrics& service_metrics) {
   runtime::Execution& execution = *slot.execution;
+  metrics::MachineMetrics* machine_metrics = slot.machine->metrics.get();
+  if (machine_metrics != nullptr) {
+    machine_metrics->started.fetch_add(1, std::memory_order_relaxed);
+  }
+  service_metrics.executions_in_flight.fetch_add(1, std::memory_order_relaxed);
   std::optional<net::steady_timer> timer;
   for (;;) {
     const runtime::UnixNanos now = NowUnixNanos();
@@ -209,6 +218,13 @@ static net::awaitable<void> Drive(ExecutionSlot& slot) {
     for (const runtime::TaskRequest& task : execution.TakeTaskRequests()) {
       execution.FailTask(task.ticket, "States.TaskFailed", kTaskUnsupportedCause);
       answered = true;
+      if (machine_metrics != nullptr) {
+        metrics::TaskMetrics& task_metrics =
+            machine_metrics->task(metrics::ClassifyResource(task.resource));
+        task_metrics.invocations.fetch_add(1, std::memory_order_relaxed);
+        task_metrics.errors.fetch_add(1, std::memory_order_relaxed);
+        task_metrics.duration.Observe(0);
+      }
     }
     if (outcome.kind == runtime::StepKind::kDone) {
       break;
@@ -228,6 +244,24 @@ static net::awaitable<void> Drive(ExecutionSlot& slot) {
     }
   }
   slot.stop_time = NowUnixNanos();
+  service_metrics.executions_in_flight.fetch_sub(1, std::memory_order_relaxed);
+  if (machine_metrics != nullptr) {
+    machine_metrics->transitions.fetch_add(execution.state_transitions(),
+                                           std::memory_order_relaxed);
+    machine_metrics->duration.Observe(static_cast<double>(slot.stop_time - slot.start_time) / 1e9);
+    switch (execution.status()) {
+      case runtime::ExecutionStatus::kSucceeded:
+        machine_metrics->succeeded.fetch_add(1, std::memory_order_relaxed);
+        break;
+      case runtime::ExecutionStatus::kTimedOut:
+        machine_metrics->timed_out.fetch_add(1, std::memory_order_relaxed);
+        break;
+      case runtime::ExecutionStatus::kFailed:
+      case runtime::ExecutionStatus::kRunning:
+        machine_metrics->failed.fetch_add(1, std::memory_order_relaxed);
+        break;
+    }
+  }
 }
 
 // Writes `chunk` as one HTTP chunk (and the final empty chunk when `last`), then clears it.
@@ -326,6 +360,7 @@ net::awaitable<void> Server::Impl::Session(Worker& worker, beast::tcp_stream str
     (void)header_bytes;
 
     response.status = 200;
+    response.action = metrics::ServiceMetrics::ApiActionIndex("other");
     response.error_type.clear();
     response.chunked = false;
     response.body.clear();
@@ -369,6 +404,7 @@ net::awaitable<void> Server::Impl::Session(Worker& worker, beast::tcp_stream str
       }
     }
 
+    metrics.CountApiRequest(response.action, response.status);
     if (response.chunked) {  // already streamed by the handler
       if (!keep_alive) {
         break;
@@ -412,11 +448,20 @@ net::awaitable<void> Server::Impl::Handle(Worker& worker, http::request<http::st
       SetError(UnknownOperation(target), response);
       co_return;
     }
+    response.action =
+        metrics::ServiceMetrics::ApiActionIndex(target.substr(kSfnTargetPrefix.size()));
     co_await HandleAws(worker, target.substr(kSfnTargetPrefix.size()), request.body(), response);
     co_return;
   }
   response.content_type = "application/json";
+  if (path == "/metrics" && request.method() == http::verb::get) {
+    response.action = metrics::ServiceMetrics::ApiActionIndex("metrics");
+    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    response.body = metrics.Serialize();
+    co_return;
+  }
   if (path == "/healthz" || path == "/readyz") {
+    response.action = metrics::ServiceMetrics::ApiActionIndex("health");
     const bool ready = path == "/healthz" || !draining.load(std::memory_order_relaxed);
     response.status = ready ? 200 : 503;
     response.body = ready ? R"({"status":"ok"})" : R"({"status":"draining"})";
@@ -427,10 +472,13 @@ net::awaitable<void> Server::Impl::Handle(Worker& worker, http::request<http::st
       SetError(ApiError{"MethodNotAllowed", "Executions are started with POST", 405}, response);
       co_return;
     }
+    response.action = metrics::ServiceMetrics::ApiActionIndex(
+        path.ends_with(":batch") ? "native_batch" : "native_sync");
     co_await HandleNative(worker, path.substr(kNativePrefix.size()), request.body(), response,
                           stream, keep_alive);
     co_return;
   }
+  response.action = metrics::ServiceMetrics::ApiActionIndex("not_found");
   SetError(ApiError{"NotFound",
                     "No such endpoint: AWS API calls carry an X-Amz-Target header; native "
                     "executions are POST /v1/state-machines/{name}:sync or :batch",
@@ -447,6 +495,7 @@ net::awaitable<void> Server::Impl::HandleAws(Worker& worker, std::string_view ac
   const bool sync = action == "StartSyncExecution";
   if (sync || action == "StartExecution") {
     if (!sync && async_in_flight.load(std::memory_order_relaxed) >= options.max_async_executions) {
+      CountThrottled(worker);
       SetError(ThrottlingException(), response);
       co_return;
     }
@@ -458,7 +507,7 @@ net::awaitable<void> Server::Impl::HandleAws(Worker& worker, std::string_view ac
       co_return;
     }
     if (sync) {
-      co_await Drive(*slot);
+      co_await Drive(*slot, metrics);
       AppendStartSyncExecutionResponse(*slot, response.body);
       worker.ReturnSlot(std::move(slot));
     } else {
@@ -487,8 +536,24 @@ net::awaitable<void> Server::Impl::HandleAws(Worker& worker, std::string_view ac
   }
 }
 
+// Counted against the machine the refused request named, when it names one of ours.
+void Server::Impl::CountThrottled(Worker& worker) {
+  const auto arn = worker.request_body.String("stateMachineArn");
+  if (!arn || !*arn) {
+    return;
+  }
+  const StateMachineArnParts parts = ParseStateMachineArn(control_plane.config(), **arn);
+  const RecordPtr* machine =
+      parts.check == ArnCheck::kOurs ? worker.machines.Find(parts.name) : nullptr;
+  if (machine != nullptr && (*machine)->metrics) {
+    (*machine)->metrics->throttled.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
 net::awaitable<void> Server::Impl::RunAsync(Worker& worker, std::unique_ptr<ExecutionSlot> slot) {
-  co_await Drive(*slot);
+  metrics.async_queue_depth.fetch_add(1, std::memory_order_relaxed);
+  co_await Drive(*slot, metrics);
+  metrics.async_queue_depth.fetch_sub(1, std::memory_order_relaxed);
   worker.ReturnSlot(std::move(slot));
   async_in_flight.fetch_sub(1, std::memory_order_relaxed);
   if (draining.load(std::memory_order_relaxed)) {
@@ -513,7 +578,7 @@ net::awaitable<void> Server::Impl::HandleNative(Worker& worker, std::string_view
     if (auto error = StartFromNativeRequest(name, body, context, *slot)) {
       SetError(*error, response);
     } else {
-      co_await Drive(*slot);
+      co_await Drive(*slot, metrics);
       response.status = AppendNativeResponse(*slot, response.body) ? 200 : 422;
     }
     worker.ReturnSlot(std::move(slot));
@@ -549,7 +614,7 @@ net::awaitable<void> Server::Impl::HandleNative(Worker& worker, std::string_view
     if (auto error = StartFromNativeRequest(name, line, context, *slot)) {
       AppendNativeLineError(*error, chunk);
     } else {
-      co_await Drive(*slot);
+      co_await Drive(*slot, metrics);
       AppendNativeLineResponse(*slot, chunk);
     }
     chunk += '\n';
@@ -576,8 +641,8 @@ void Server::Impl::BeginDrain() {
   }
 }
 
-Server::Server(ServerOptions options, ControlPlane& control_plane)
-    : impl_(std::make_unique<Impl>(std::move(options), control_plane)) {}
+Server::Server(ServerOptions options, ControlPlane& control_plane, metrics::ServiceMetrics& metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), control_plane, metrics)) {}
 
 Server::~Server() = default;
 

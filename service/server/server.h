@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "metrics/service_metrics.h"
 #include "service/api/control_plane.h"
 
 namespace stepd::service {
@@ -47,7 +48,7 @@ struct DrainReport {
 
 class Server {
  public:
-  Server(ServerOptions options, ControlPlane& control_plane);
+  Server(ServerOptions options, ControlPlane& control_plane, metrics::ServiceMetrics& metrics);
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
   ~Server();

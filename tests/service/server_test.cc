@@ -126,12 +126,13 @@ std::string Post(std::string_view path, std::string_view body) {
 class ServerTest : public ::testing::Test {
  protected:
   void Start(ServerOptions options = {}) {
+    control_plane_.set_metrics(&metrics_);
     Create("pass", kPassMachine);
     Create("wait", kWaitMachine);
     options.port = 0;
     options.threads = 2;
     options.handle_signals = false;
-    server_ = std::make_unique<Server>(options, control_plane_);
+    server_ = std::make_unique<Server>(options, control_plane_, metrics_);
     ASSERT_FALSE(server_->Listen().has_value());
     runner_ = std::thread([this] { report_ = server_->Run(); });
   }
@@ -167,6 +168,7 @@ class ServerTest : public ::testing::Test {
 
   std::uint16_t port() const { return server_->port(); }
 
+  metrics::ServiceMetrics metrics_{"test"};
   Registry registry_;
   ControlPlane control_plane_{registry_, ServiceConfig{}};
   std::unique_ptr<Server> server_;
