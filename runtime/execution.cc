@@ -1153,6 +1153,7 @@ void Execution::Start(Value input, std::size_t input_bytes) {
   root->input = input;
   impl.EnsureOwnVariables(root);
   impl.Emit(root, EventType::kExecutionStarted, [&](Event& e) { e.input = input; });
+  root->last_event_id = 0;  // AWS: the first state's Entered event follows event 0, not 1
   if (input_bytes > kMaxPayloadBytes) {
     root->error = Error{ErrorCode::kDataLimitExceeded, error_names::kDataLimitExceeded,
                         "The execution input exceeds the maximum number of bytes service limit."};

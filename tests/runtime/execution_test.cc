@@ -311,7 +311,8 @@ TEST(ExecutionTest, EventIdsAreSequentialAndChainedWithinABranch) {
       "A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","End":true}}})"),
                   "{}", options);
   EXPECT_EQ(events.ids, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6}));
-  EXPECT_EQ(events.previous, (std::vector<std::int64_t>{0, 1, 2, 3, 4, 5}));
+  // AWS chains the first state to event 0, not to ExecutionStarted (reference §4.3).
+  EXPECT_EQ(events.previous, (std::vector<std::int64_t>{0, 0, 2, 3, 4, 5}));
 }
 
 TEST(ExecutionTest, StepYieldsWhenTheBudgetRunsOut) {
