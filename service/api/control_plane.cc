@@ -539,7 +539,7 @@ ApiResult<std::string> CreateStateMachine(Registry& registry, const ServiceConfi
   const Value logging = body.Get("loggingConfiguration");
   if (!logging.IsMissing() && !logging.IsNull()) {
     STEPD_ASSIGN_OR_RETURN(record->logging_configuration, CanonicalLoggingConfiguration(logging));
-    record->log_settings = ParseLogSettings(record->logging_configuration);
+    record->logging = ParseLoggingSettings(record->logging_configuration);
   }
   const Value tracing = body.Get("tracingConfiguration");
   if (!tracing.IsMissing() && !tracing.IsNull()) {
@@ -690,7 +690,7 @@ ApiResult<std::string> UpdateStateMachine(const ControlPlane& control_plane, Reg
     }
     if (logging_json) {
       next->logging_configuration = *logging_json;
-      next->log_settings = ParseLogSettings(next->logging_configuration);
+      next->logging = ParseLoggingSettings(next->logging_configuration);
     }
     if (tracing_json) {
       next->tracing_configuration = *tracing_json;

@@ -73,7 +73,9 @@ std::optional<ApiError> Begin(const RecordPtr& machine, std::string_view name,
   info.start_time = slot.start_time;
   info.synchronous = context.synchronous;
   slot.arena.Reset();
-  slot.execution.emplace(machine->machine, info, slot.arena);
+  runtime::EventSink* sink =
+      slot.observer ? slot.observer->OnStart(*machine, slot.execution_arn) : nullptr;
+  slot.execution.emplace(machine->machine, info, slot.arena, sink);
   slot.execution->Start(*input, slot.input_text.size());
   return std::nullopt;
 }

@@ -8,6 +8,7 @@
 // same worker, so a steady stream of executions allocates nothing here.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,18 @@
 
 namespace stepd::service {
 
+// Lets the server attach an event sink (the execution log) to every execution a slot runs,
+// without this layer knowing about logs.
+class ExecutionObserver {
+ public:
+  virtual ~ExecutionObserver() = default;
+  // Before the execution starts: the sink for its events, or null for none.
+  virtual runtime::EventSink* OnStart(const StateMachineRecord& machine,
+                                      std::string_view execution_arn) = 0;
+  // After it ended.
+  virtual void OnEnd() = 0;
+};
+
 struct ExecutionSlot {
   Document input_document;
   Arena arena;
@@ -35,6 +48,7 @@ struct ExecutionSlot {
   bool include_data = true;  // includedData: ALL_DATA (default) or METADATA_ONLY
   runtime::UnixNanos start_time = 0;
   runtime::UnixNanos stop_time = 0;
+  std::unique_ptr<ExecutionObserver> observer;  // optional, lives as long as the slot
 
   // Ends the execution and drops what it held, ready for the next one.
   void Release();

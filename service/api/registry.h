@@ -21,6 +21,7 @@
 
 #include "metrics/service_metrics.h"
 #include "runtime/machine.h"
+#include "service/api/logging_settings.h"
 
 namespace stepd::service {
 
@@ -28,16 +29,6 @@ struct Tag {
   std::string key;
   std::string value;
 };
-
-// What a record's loggingConfiguration asks of its executions, parsed once per record.
-enum class LogLevel : std::uint8_t { kOff, kFatal, kError, kAll };
-struct LogSettings {
-  LogLevel level = LogLevel::kOff;
-  bool include_execution_data = false;
-  std::string log_group;  // the name inside the destination's log group ARN
-};
-// `canonical_json` is StateMachineRecord::logging_configuration (already validated).
-LogSettings ParseLogSettings(std::string_view canonical_json);
 
 struct StateMachineRecord {
   std::string name;
@@ -54,7 +45,7 @@ struct StateMachineRecord {
   double update_date = 0;    // 0: never updated
   std::vector<Tag> tags;
   std::shared_ptr<const runtime::CompiledMachine> machine;
-  LogSettings log_settings;
+  LoggingSettings logging;  // logging_configuration, parsed
   // This machine's counters, resolved when it is created so executions never look them up.
   // Null only where no metrics are kept (unit tests of the control plane alone).
   std::shared_ptr<metrics::MachineMetrics> metrics;

@@ -10,6 +10,8 @@
 #include "service/api/definitions_dir.h"
 #include "service/cli/args.h"
 #include "service/cli/commands.h"
+#include "service/logs/log_store.h"
+#include "service/logs/logs_api.h"
 #include "service/server/server.h"
 
 namespace stepd::cli {
@@ -19,6 +21,7 @@ namespace {
 constexpr const char* kUsage =
     R"(usage: stepd serve [--host ADDR] [--port N] [--threads N] [--definitions DIR]
                    [--region R] [--account A] [--max-async N] [--drain-seconds S]
+                   [--log-dir DIR]
 
 Serves the AWS Step Functions API (JSON 1.0 protocol, for the AWS CLI and SDKs with
 --endpoint-url http://HOST:PORT) and stepd's native endpoints for EXPRESS state machines, all
@@ -36,6 +39,8 @@ connections; everything else goes to standard error.
                        get ThrottlingException (default 10000)
   --drain-seconds S    on SIGTERM/SIGINT, time allowed to finish requests in progress and
                        accepted asynchronous executions (default 30)
+  --log-dir DIR        also write every execution log event as a JSON line to
+                       DIR/<log group>.jsonl (rotated), so logs outlive a restart
 
 Endpoints:
   POST / with X-Amz-Target: AWSStepFunctions.<Action>   the AWS API (any path, any Host)
@@ -45,6 +50,8 @@ Endpoints:
                                        {"status",...} line per input, streamed
   GET /healthz, GET /readyz            liveness; readiness (503 while draining)
   GET /metrics                         Prometheus metrics (text format 0.0.4)
+  POST / with X-Amz-Target: Logs_20140328.<Action>   the CloudWatch Logs API (JSON 1.1) over
+                                       the execution logs of machines with a loggingConfiguration
 
 Exit status: 0 after a clean shutdown, 1 when the drain timed out, 2 on a usage error or when
 the server cannot start.
@@ -71,7 +78,8 @@ int ServeCommand(const std::vector<std::string>& args) {
                                              {"region", true},
                                              {"account", true},
                                              {"max-async", true},
-                                             {"drain-seconds", true}});
+                                             {"drain-seconds", true},
+                                             {"log-dir", true}});
   if (parsed.Has("help")) {
     std::cout << kUsage;
     return kExitOk;
@@ -135,7 +143,11 @@ int ServeCommand(const std::vector<std::string>& args) {
     std::cerr << "stepd serve: " << *loaded << " state machine(s) from " << *dir << "\n";
   }
 
-  service::Server server(options, control_plane, metrics);
+  logs::LogStore::Options log_options;
+  log_options.log_dir = parsed.Value("log-dir").value_or("");
+  logs::LogStore log_store(log_options);
+  logs::LogsApi logs_api(log_store, {config.region, config.account, config.partition});
+  service::Server server(options, control_plane, metrics, log_store, logs_api);
   if (auto error = server.Listen()) {
     std::cerr << "stepd serve: " << *error << "\n";
     return kExitUsage;

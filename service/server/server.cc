@@ -20,6 +20,9 @@
 #include "service/api/executions.h"
 #include "service/api/request.h"
 #include "service/api/test_state.h"
+#include "service/logs/execution_logger.h"
+#include "service/logs/log_store.h"
+#include "service/logs/logs_api.h"
 
 namespace stepd::service {
 
@@ -34,6 +37,7 @@ constexpr auto kUseTuple = net::as_tuple(net::use_awaitable);
 // Transitions an execution runs before it lets the worker's other connections go first.
 constexpr std::uint32_t kStepBudget = 64;
 constexpr std::string_view kSfnTargetPrefix = "AWSStepFunctions.";
+constexpr std::string_view kLogsTargetPrefix = "Logs_20140328.";
 constexpr std::string_view kNativePrefix = "/v1/state-machines/";
 constexpr std::string_view kTaskUnsupportedCause =
     "stepd has no integration for this Task resource yet";
@@ -137,9 +141,40 @@ std::string_view ToView(beast::string_view s) { return {s.data(), s.size()}; }
 
 }  // namespace
 
+// Writes a slot's executions to the log group their state machine's loggingConfiguration
+// names: one batch per execution, appended when it ends.
+class ExecutionLog final : public ExecutionObserver {
+ public:
+  ExecutionLog(logs::LogStore& store, std::uint32_t stream_id)
+      : store_(store), logger_(stream_id) {}
+
+  runtime::EventSink* OnStart(const StateMachineRecord& machine,
+                              std::string_view execution_arn) override {
+    active_ = machine.logging.enabled();
+    if (!active_) {
+      return nullptr;  // level OFF costs nothing
+    }
+    logger_.Reset(machine.logging, machine.name, execution_arn, machine.role_arn);
+    return &logger_;
+  }
+
+  void OnEnd() override {
+    if (active_) {
+      logger_.Flush(store_);
+      active_ = false;
+    }
+  }
+
+ private:
+  logs::LogStore& store_;
+  logs::ExecutionLogger logger_;
+  bool active_ = false;
+};
+
 // One thread's share of the server: its event loop, acceptor and reusable buffers.
 struct Worker {
-  explicit Worker(const Registry& registry) : io(1), acceptor(io), machines(registry) {}
+  Worker(const Registry& registry, logs::LogStore& store)
+      : io(1), acceptor(io), machines(registry), log_store(store) {}
 
   net::io_context io;
   tcp::acceptor acceptor;
@@ -147,10 +182,16 @@ struct Worker {
   RequestBody request_body;
   std::vector<std::unique_ptr<ExecutionSlot>> free_slots;
   std::list<beast::tcp_stream*> idle_sessions;  // waiting for a request: closed on shutdown
+  logs::LogStore& log_store;
 
   std::unique_ptr<ExecutionSlot> TakeSlot() {
     if (free_slots.empty()) {
-      return std::make_unique<ExecutionSlot>();
+      // Each slot writes its own log streams (their names end in the slot's number).
+      static std::atomic<std::uint32_t> next_stream_id{0};
+      auto slot = std::make_unique<ExecutionSlot>();
+      slot->observer = std::make_unique<ExecutionLog>(
+          log_store, next_stream_id.fetch_add(1, std::memory_order_relaxed));
+      return slot;
     }
     std::unique_ptr<ExecutionSlot> slot = std::move(free_slots.back());
     free_slots.pop_back();
@@ -163,19 +204,22 @@ struct Worker {
 };
 
 struct Server::Impl {
-  Impl(ServerOptions opts, ControlPlane& cp, metrics::ServiceMetrics& m)
-      : options(std::move(opts)), control_plane(cp), metrics(m) {
+  Impl(ServerOptions opts, ControlPlane& cp, metrics::ServiceMetrics& m, logs::LogStore& store,
+       logs::LogsApi& logs)
+      : options(std::move(opts)), control_plane(cp), metrics(m), log_store(store), logs_api(logs) {
     if (options.threads == 0) {
       options.threads = std::max(1u, std::thread::hardware_concurrency());
     }
     for (unsigned i = 0; i < options.threads; ++i) {
-      workers.push_back(std::make_unique<Worker>(control_plane.registry()));
+      workers.push_back(std::make_unique<Worker>(control_plane.registry(), log_store));
     }
   }
 
   ServerOptions options;
   ControlPlane& control_plane;
   metrics::ServiceMetrics& metrics;
+  logs::LogStore& log_store;
+  logs::LogsApi& logs_api;
   std::vector<std::unique_ptr<Worker>> workers;
   std::uint16_t bound_port = 0;
   std::atomic<bool> draining{false};
@@ -198,6 +242,9 @@ struct Server::Impl {
                                     Response& response, beast::tcp_stream& stream, bool keep_alive);
   net::awaitable<void> RunAsync(Worker& worker, std::unique_ptr<ExecutionSlot> slot);
   void CountThrottled(Worker& worker);
+  void HandleLogs(Worker& worker, std::string_view action, std::string_view body,
+                  Response& response);
+  void PublishLogCounters();
   void BeginDrain();
 };
 
@@ -244,6 +291,9 @@ static net::awaitable<void> Drive(ExecutionSlot& slot, metrics::ServiceMetrics& 
     }
   }
   slot.stop_time = NowUnixNanos();
+  if (slot.observer) {
+    slot.observer->OnEnd();
+  }
   service_metrics.executions_in_flight.fetch_sub(1, std::memory_order_relaxed);
   if (machine_metrics != nullptr) {
     machine_metrics->transitions.fetch_add(execution.state_transitions(),
@@ -444,6 +494,11 @@ net::awaitable<void> Server::Impl::Handle(Worker& worker, http::request<http::st
     } else {
       response.content_type = "application/x-amz-json-1.0";
     }
+    if (target.starts_with(kLogsTargetPrefix)) {
+      response.action = metrics::ServiceMetrics::ApiActionIndex("logs");
+      HandleLogs(worker, target.substr(kLogsTargetPrefix.size()), request.body(), response);
+      co_return;
+    }
     if (!target.starts_with(kSfnTargetPrefix)) {
       SetError(UnknownOperation(target), response);
       co_return;
@@ -457,6 +512,7 @@ net::awaitable<void> Server::Impl::Handle(Worker& worker, http::request<http::st
   if (path == "/metrics" && request.method() == http::verb::get) {
     response.action = metrics::ServiceMetrics::ApiActionIndex("metrics");
     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    PublishLogCounters();
     response.body = metrics.Serialize();
     co_return;
   }
@@ -533,6 +589,33 @@ net::awaitable<void> Server::Impl::HandleAws(Worker& worker, std::string_view ac
     SetError(answer->error(), response);
   } else {
     response.body = std::move(answer->value());
+  }
+}
+
+// The CloudWatch Logs API (JSON 1.1) over the execution logs, on the same port.
+void Server::Impl::HandleLogs(Worker& worker, std::string_view action, std::string_view body,
+                              Response& response) {
+  response.content_type = "application/x-amz-json-1.1";
+  if (auto error = worker.request_body.Parse(body)) {
+    SetError(*error, response);
+    return;
+  }
+  std::optional<ApiResult<std::string>> answer = logs_api.Handle(action, worker.request_body);
+  if (!answer) {
+    SetError(UnknownOperation(action), response);
+  } else if (!*answer) {
+    SetError(answer->error(), response);
+  } else {
+    response.body = std::move(answer->value());
+  }
+}
+
+// The log store counts per group; the scrape copies its counts into the metrics.
+void Server::Impl::PublishLogCounters() {
+  for (const logs::LogGroupInfo& group : log_store.ListGroups("")) {
+    const auto counters = metrics.ForLogGroup(group.name);
+    counters->written.store(group.stored_events + group.dropped, std::memory_order_relaxed);
+    counters->dropped.store(group.dropped, std::memory_order_relaxed);
   }
 }
 
@@ -641,8 +724,10 @@ void Server::Impl::BeginDrain() {
   }
 }
 
-Server::Server(ServerOptions options, ControlPlane& control_plane, metrics::ServiceMetrics& metrics)
-    : impl_(std::make_unique<Impl>(std::move(options), control_plane, metrics)) {}
+Server::Server(ServerOptions options, ControlPlane& control_plane, metrics::ServiceMetrics& metrics,
+               logs::LogStore& log_store, logs::LogsApi& logs_api)
+    : impl_(std::make_unique<Impl>(std::move(options), control_plane, metrics, log_store,
+                                   logs_api)) {}
 
 Server::~Server() = default;
 

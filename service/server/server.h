@@ -18,6 +18,11 @@
 #include "metrics/service_metrics.h"
 #include "service/api/control_plane.h"
 
+namespace stepd::logs {
+class LogStore;
+class LogsApi;
+}  // namespace stepd::logs
+
 namespace stepd::service {
 
 struct ServerOptions {
@@ -48,7 +53,8 @@ struct DrainReport {
 
 class Server {
  public:
-  Server(ServerOptions options, ControlPlane& control_plane, metrics::ServiceMetrics& metrics);
+  Server(ServerOptions options, ControlPlane& control_plane, metrics::ServiceMetrics& metrics,
+         logs::LogStore& log_store, logs::LogsApi& logs_api);
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
   ~Server();

@@ -15,6 +15,8 @@
 
 #include "service/api/control_plane.h"
 #include "service/api/registry.h"
+#include "service/logs/log_store.h"
+#include "service/logs/logs_api.h"
 
 namespace stepd::service {
 namespace {
@@ -132,7 +134,7 @@ class ServerTest : public ::testing::Test {
     options.port = 0;
     options.threads = 2;
     options.handle_signals = false;
-    server_ = std::make_unique<Server>(options, control_plane_, metrics_);
+    server_ = std::make_unique<Server>(options, control_plane_, metrics_, log_store_, logs_api_);
     ASSERT_FALSE(server_->Listen().has_value());
     runner_ = std::thread([this] { report_ = server_->Run(); });
   }
@@ -169,6 +171,8 @@ class ServerTest : public ::testing::Test {
   std::uint16_t port() const { return server_->port(); }
 
   metrics::ServiceMetrics metrics_{"test"};
+  logs::LogStore log_store_;
+  logs::LogsApi logs_api_{log_store_};
   Registry registry_;
   ControlPlane control_plane_{registry_, ServiceConfig{}};
   std::unique_ptr<Server> server_;
