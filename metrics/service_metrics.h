@@ -24,9 +24,9 @@ namespace stepd::metrics {
 
 // Execution and task durations, in seconds: from well under a millisecond (pure state
 // machines) to the Express limit of 300 s.
-inline constexpr std::array<double, 16> kDurationBounds = {
-    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-    0.05,   0.1,     0.25,   0.5,   1,      5,     30,   300};
+inline constexpr std::array<double, 19> kDurationBounds = {
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+    0.25,   0.5,     1,      2.5,   5,      10,    30,   60,    300};
 
 class AtomicHistogram {
  public:
