@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstring>
 
 #include "jsonpath/document.h"
 #include "jsonpath/writer.h"
@@ -126,6 +127,7 @@ void ExecutionLogger::Reset(const LoggingSettings& settings, std::string_view st
   region_.assign(ArnFields(execution_arn)[3]);
   text_.clear();
   events_.clear();
+  has_cached_payload_ = false;
 }
 
 std::string_view ExecutionLogger::buffered_message(std::size_t i) const {
@@ -185,21 +187,32 @@ void ExecutionLogger::AppendPayload(std::string_view key, std::string_view detai
   if (!include_data_ || value.IsMissing()) {
     return;
   }
-  scratch_.clear();
-  AppendJson(value, scratch_);
-  bool truncated = false;
-  if (scratch_.size() > kMaxPayloadBytes) {
-    std::size_t cut = kMaxPayloadBytes;
-    while (cut > 0 && (static_cast<unsigned char>(scratch_[cut]) & 0xC0u) == 0x80u) {
-      --cut;  // keep the text valid UTF-8
-    }
-    scratch_.resize(cut);
-    truncated = true;
-  }
   text_ += '"';
   text_ += key;
   text_ += "\":";
-  AppendJsonString(scratch_, text_);
+  bool truncated = false;
+  // Values are plain 16-byte handles: equal bytes are the same view or node, so the same text.
+  if (has_cached_payload_ && std::memcmp(&value, &cached_payload_, sizeof(Value)) == 0) {
+    text_.append(text_, cached_offset_, cached_length_);
+    truncated = cached_truncated_;
+  } else {
+    scratch_.clear();
+    AppendJson(value, scratch_);
+    if (scratch_.size() > kMaxPayloadBytes) {
+      std::size_t cut = kMaxPayloadBytes;
+      while (cut > 0 && (static_cast<unsigned char>(scratch_[cut]) & 0xC0u) == 0x80u) {
+        --cut;  // keep the text valid UTF-8
+      }
+      scratch_.resize(cut);
+      truncated = true;
+    }
+    cached_offset_ = text_.size();
+    AppendJsonString(scratch_, text_);
+    cached_length_ = text_.size() - cached_offset_;
+    cached_payload_ = value;
+    cached_truncated_ = truncated;
+    has_cached_payload_ = true;
+  }
   text_ += ',';
   if (details_key.empty()) {
     return;  // TaskScheduled's parameters come without details
@@ -360,6 +373,7 @@ std::size_t ExecutionLogger::Flush(LogStore& store) {
   const std::size_t n = store.AppendBatch(group_, stream_name_, text_, events_);
   text_.clear();
   events_.clear();
+  has_cached_payload_ = false;
   return n;
 }
 

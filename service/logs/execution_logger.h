@@ -87,6 +87,13 @@ class ExecutionLogger final : public runtime::EventSink {
   std::string text_;                 // every message of the execution, back to back
   std::vector<PackedEvent> events_;
   std::string scratch_;  // a payload's JSON text before it is quoted
+  // The last payload written, as its quoted text in text_: a state's output is usually the
+  // next state's input, the very same Value, and escaping it twice is most of a log's cost.
+  Value cached_payload_;
+  std::size_t cached_offset_ = 0;
+  std::size_t cached_length_ = 0;
+  bool cached_truncated_ = false;
+  bool has_cached_payload_ = false;
 };
 
 }  // namespace stepd::logs
