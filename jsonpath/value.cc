@@ -136,6 +136,41 @@ Value Value::FromDom(simdjson::dom::element element) {
   return Missing();
 }
 
+Value Value::FromLazy(const LazyJson& json, LazyJson::Token token) {
+  switch (json.First(token)) {
+    case '{': {
+      Value v(JsonType::kObject, Repr::kLazy, NumberKind::kInt64, token);
+      v.lazy_ = &json;
+      return v;
+    }
+    case '[': {
+      Value v(JsonType::kArray, Repr::kLazy, NumberKind::kInt64, token);
+      v.lazy_ = &json;
+      return v;
+    }
+    case '"':
+      return String(json.String(token));
+    case 't':
+      return Bool(true);
+    case 'f':
+      return Bool(false);
+    case 'n':
+      return Null();
+    default:
+      break;
+  }
+  const LazyJson::Number number = json.ParseNumber(token);
+  switch (number.kind) {
+    case LazyJson::Number::Kind::kInt64:
+      return Int(number.int64);
+    case LazyJson::Number::Kind::kUint64:
+      return Uint(number.uint64);
+    case LazyJson::Number::Kind::kDouble:
+      return Double(number.float64);
+  }
+  return Missing();
+}
+
 double Value::AsDouble() const {
   switch (number_) {
     case NumberKind::kInt64:
@@ -149,13 +184,17 @@ double Value::AsDouble() const {
 }
 
 std::size_t Value::Size() const {
-  if (type_ == JsonType::kArray) {
-    return repr_ == Repr::kArena ? count_ : DomArray().size();
+  if (!IsContainer()) {
+    return 0;
   }
-  if (type_ == JsonType::kObject) {
-    return repr_ == Repr::kArena ? count_ : DomObject().size();
+  switch (repr_) {
+    case Repr::kArena:
+      return count_;
+    case Repr::kLazy:
+      return lazy_->Count(count_);
+    default:
+      return type_ == JsonType::kArray ? DomArray().size() : DomObject().size();
   }
-  return 0;
 }
 
 Value Value::At(std::size_t index) const {
@@ -164,6 +203,16 @@ Value Value::At(std::size_t index) const {
   }
   if (repr_ == Repr::kArena) {
     return index < count_ ? items_[index] : Missing();
+  }
+  if (repr_ == Repr::kLazy) {
+    if (index >= lazy_->Count(count_)) {
+      return Missing();
+    }
+    LazyJson::Token t = count_ + 1;
+    for (; index != 0; --index) {
+      t = lazy_->Skip(t);
+    }
+    return FromLazy(*lazy_, t);
   }
   simdjson::dom::element e;
   if (DomArray().at(index).get(e) != simdjson::SUCCESS) {
@@ -184,6 +233,16 @@ Value Value::Find(std::string_view key) const {
     }
     return Missing();
   }
+  if (repr_ == Repr::kLazy) {
+    LazyJson::Token t = count_ + 1;
+    for (std::uint32_t left = lazy_->Count(count_); left != 0; --left) {
+      if (lazy_->KeyEquals(t, key)) {
+        return FromLazy(*lazy_, t + 2);
+      }
+      t = lazy_->Skip(t + 2);
+    }
+    return Missing();
+  }
   const simdjson::dom::object object = DomObject();
   for (auto it = object.begin(); it != object.end(); ++it) {
     if (it.key_length() == key.size() && KeyEquals(it.key(), key)) {
@@ -194,6 +253,9 @@ Value Value::Find(std::string_view key) const {
 }
 
 ArrayCursor::ArrayCursor(Value array) : array_(array) {
+  if (array_.IsArray() && array_.repr_ == Value::Repr::kLazy) {
+    token_ = array_.count_ + 1;
+  }
   if (array_.IsArray() && array_.repr_ == Value::Repr::kDom) {
     const simdjson::dom::array dom = array_.DomArray();
     it_ = dom.begin();
@@ -208,6 +270,9 @@ bool ArrayCursor::Done() const {
   if (array_.repr_ == Value::Repr::kArena) {
     return index_ >= array_.count_;
   }
+  if (array_.repr_ == Value::Repr::kLazy) {
+    return index_ >= array_.lazy_->Count(array_.count_);
+  }
   return !(it_ != end_);
 }
 
@@ -218,6 +283,9 @@ Value ArrayCursor::Get() const {
   if (array_.repr_ == Value::Repr::kArena) {
     return array_.items_[index_];
   }
+  if (array_.repr_ == Value::Repr::kLazy) {
+    return Value::FromLazy(*array_.lazy_, token_);
+  }
   return Value::FromDom(*it_);
 }
 
@@ -227,12 +295,18 @@ void ArrayCursor::Next() {
   }
   if (array_.repr_ == Value::Repr::kArena) {
     ++index_;
+  } else if (array_.repr_ == Value::Repr::kLazy) {
+    ++index_;
+    token_ = array_.lazy_->Skip(token_);
   } else {
     ++it_;
   }
 }
 
 ObjectCursor::ObjectCursor(Value object) : object_(object) {
+  if (object_.IsObject() && object_.repr_ == Value::Repr::kLazy) {
+    token_ = object_.count_ + 1;
+  }
   if (object_.IsObject() && object_.repr_ == Value::Repr::kDom) {
     const simdjson::dom::object dom = object_.DomObject();
     it_ = dom.begin();
@@ -247,6 +321,9 @@ bool ObjectCursor::Done() const {
   if (object_.repr_ == Value::Repr::kArena) {
     return index_ >= object_.count_;
   }
+  if (object_.repr_ == Value::Repr::kLazy) {
+    return index_ >= object_.lazy_->Count(object_.count_);
+  }
   return !(it_ != end_);
 }
 
@@ -256,6 +333,9 @@ std::string_view ObjectCursor::Key() const {
   }
   if (object_.repr_ == Value::Repr::kArena) {
     return object_.members_[index_].key;
+  }
+  if (object_.repr_ == Value::Repr::kLazy) {
+    return object_.lazy_->String(token_);
   }
   return it_.key();
 }
@@ -267,6 +347,9 @@ Value ObjectCursor::Get() const {
   if (object_.repr_ == Value::Repr::kArena) {
     return object_.members_[index_].value;
   }
+  if (object_.repr_ == Value::Repr::kLazy) {
+    return Value::FromLazy(*object_.lazy_, token_ + 2);
+  }
   return Value::FromDom(it_.value());
 }
 
@@ -276,6 +359,9 @@ void ObjectCursor::Next() {
   }
   if (object_.repr_ == Value::Repr::kArena) {
     ++index_;
+  } else if (object_.repr_ == Value::Repr::kLazy) {
+    ++index_;
+    token_ = object_.lazy_->Skip(token_ + 2);
   } else {
     ++it_;
   }
@@ -365,12 +451,10 @@ std::size_t DeepHash(Value v) {
     case JsonType::kBool:
       return Mix(h, v.AsBool() ? 1 : 2);
     case JsonType::kNumber: {
-      // Equal numbers of different kinds (1 and 1.0) must hash alike: hash the double, except
-      // for integers that a double cannot hold exactly.
+      // Equal numbers of different kinds (1 and 1.0) must hash alike, and DeepEquals compares an
+      // integer with a double through the double: hash every number as its double. (Casting the
+      // double back to check exactness was undefined for integers near 2^63 and 2^64.)
       const double d = v.AsDouble();
-      if (v.IsInteger() && static_cast<double>(static_cast<std::int64_t>(d)) != d) {
-        return Mix(h, std::hash<std::int64_t>{}(v.AsInt()));
-      }
       return Mix(h, std::hash<double>{}(d == 0 ? 0.0 : d));
     }
     case JsonType::kString:

@@ -1,6 +1,6 @@
 #pragma once
-// Value: one JSON value, either a view into a parsed simdjson document or a node built in an
-// Arena, in 24 trivially copyable bytes.
+// Value: one JSON value, either a view into a parsed document or a node built in an Arena, in 16
+// trivially copyable bytes.
 //
 // Lifetimes: a Value never owns anything. A Value from Parse() (document.h) is valid while
 // that Document lives and is not re-parsed; a Value built by a template, an intrinsic or a
@@ -8,8 +8,10 @@
 // document, so an arena-built value is valid only while both live. Strings are views too.
 //
 // Scalars read from a document are decoded into the Value itself (a string keeps a view of the
-// document's string buffer); arrays and objects stay views of the document's tape, so selecting
-// a subtree of a 200 KB input copies nothing. Object key order is kept as written.
+// document's text or string buffer); arrays and objects stay views of the document, so selecting
+// a subtree of a 200 KB input copies nothing. A document is either a simdjson DOM (its tape) or,
+// for large inputs, a LazyJson (its validated text, decoded where read; see document.h). Object
+// key order is kept as written.
 //
 // Numbers keep their JSON kind: integers that fit int64 (or uint64) stay exact, everything
 // else is a double.
@@ -19,6 +21,8 @@
 #include <string_view>
 
 #include <simdjson.h>
+
+#include "jsonpath/internal/lazy_json.h"
 
 namespace stepd {
 
@@ -57,7 +61,9 @@ class Value {
   bool IsArray() const { return type_ == JsonType::kArray; }
   bool IsObject() const { return type_ == JsonType::kObject; }
   bool IsContainer() const { return IsArray() || IsObject(); }
-  bool IsDomView() const { return repr_ == Repr::kDom; }
+  // A view into a Document (either representation), as opposed to an inline scalar or an arena
+  // node.
+  bool IsDomView() const { return repr_ == Repr::kDom || repr_ == Repr::kLazy; }
 
   // Scalar accessors; each requires the matching type.
   bool AsBool() const { return bool_; }
@@ -77,6 +83,13 @@ class Value {
   // Object member named `key` (first match), or Missing.
   Value Find(std::string_view key) const;
 
+  // The JSON text of this container exactly as the writer prints it, when the document holds
+  // it verbatim (a compact, canonical subtree of a lazily parsed input); empty otherwise. Valid
+  // as long as the Value.
+  std::string_view VerbatimJson() const {
+    return repr_ == Repr::kLazy ? lazy_->VerbatimText(count_) : std::string_view();
+  }
+
   // Calls fn(Value) for every array element in order.
   template <typename Fn>
   void ForEachElement(Fn&& fn) const;
@@ -90,18 +103,22 @@ class Value {
   bool AllMembers(Fn&& fn) const;
 
  private:
-  enum class Repr : std::uint8_t { kInline, kDom, kArena };
+  enum class Repr : std::uint8_t { kInline, kDom, kLazy, kArena };
+  using LazyJson = internal::LazyJson;
   // Every member is set here at once: a tag written byte by byte and then copied as a word
   // stalls store forwarding on every copy.
   Value(JsonType type, Repr repr, NumberKind number, std::uint32_t count = 0)
-      : int_(0), count_(count), type_(type), repr_(repr), number_(number) {}
+      : int_(0), count_(count), type_(type), repr_(repr), number_(number), unused_(0) {}
 
   // A document view is simdjson's tape reference (document, tape index), which simdjson keeps
   // private; it is stored as the document pointer plus a 32-bit index (tapes stay below 4 GiB)
   // so that a Value fits two registers.
   simdjson::dom::array DomArray() const;
   simdjson::dom::object DomObject() const;
+  // A lazy view is the LazyJson plus the value's token; scalars are decoded here.
+  static Value FromLazy(const LazyJson& json, LazyJson::Token token);
 
+  friend class Document;
   friend class ArrayCursor;
   friend class ObjectCursor;
 
@@ -114,11 +131,16 @@ class Value {
     const Value* items_;     // arena array
     const Member* members_;  // arena object
     const void* document_;   // document view: the simdjson::dom::document
+    const LazyJson* lazy_;   // lazy view
   };
-  std::uint32_t count_;  // string length, arena container size, or document tape index
+  std::uint32_t count_;  // string length, arena container size, tape index or lazy token
   JsonType type_;
   Repr repr_;
   NumberKind number_;
+  // Makes the last byte a member: with a padding byte gcc copies the second word as 4 + 1 + 1 +
+  // 1 bytes, and reading it back as a word then stalls on store forwarding after every call
+  // that returns a Value.
+  std::uint8_t unused_;
 };
 
 struct Member {
@@ -138,6 +160,7 @@ class ArrayCursor {
  private:
   Value array_;
   std::size_t index_ = 0;
+  internal::LazyJson::Token token_ = 0;  // lazy arrays: the current element
   simdjson::dom::array::iterator it_{};
   simdjson::dom::array::iterator end_{};
 };
@@ -154,6 +177,7 @@ class ObjectCursor {
  private:
   Value object_;
   std::size_t index_ = 0;
+  internal::LazyJson::Token token_ = 0;  // lazy objects: the current key
   simdjson::dom::object::iterator it_{};
   simdjson::dom::object::iterator end_{};
 };
@@ -206,6 +230,16 @@ bool Value::AllElements(Fn&& fn) const {
     }
     return true;
   }
+  if (repr_ == Repr::kLazy) {
+    LazyJson::Token t = count_ + 1;
+    for (std::uint32_t left = lazy_->Count(count_); left != 0; --left) {
+      if (!fn(FromLazy(*lazy_, t))) {
+        return false;
+      }
+      t = lazy_->Skip(t);
+    }
+    return true;
+  }
   for (simdjson::dom::element e : DomArray()) {
     if (!fn(FromDom(e))) {
       return false;
@@ -224,6 +258,16 @@ bool Value::AllMembers(Fn&& fn) const {
       if (!fn(members_[i].key, members_[i].value)) {
         return false;
       }
+    }
+    return true;
+  }
+  if (repr_ == Repr::kLazy) {
+    LazyJson::Token t = count_ + 1;
+    for (std::uint32_t left = lazy_->Count(count_); left != 0; --left) {
+      if (!fn(lazy_->String(t), FromLazy(*lazy_, t + 2))) {
+        return false;
+      }
+      t = lazy_->Skip(t + 2);
     }
     return true;
   }

@@ -178,6 +178,10 @@ void Put(Value v, Buffer& out) {
       PutString(v.AsString(), out);
       return;
     case JsonType::kArray: {
+      if (const std::string_view verbatim = v.VerbatimJson(); !verbatim.empty()) {
+        out.Put(verbatim);
+        return;
+      }
       out.Put('[');
       bool first = true;
       v.ForEachElement([&](Value item) {
@@ -191,6 +195,10 @@ void Put(Value v, Buffer& out) {
       return;
     }
     case JsonType::kObject: {
+      if (const std::string_view verbatim = v.VerbatimJson(); !verbatim.empty()) {
+        out.Put(verbatim);
+        return;
+      }
       out.Put('{');
       bool first = true;
       v.ForEachMember([&](std::string_view key, Value item) {

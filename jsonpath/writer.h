@@ -2,9 +2,10 @@
 // Compact JSON text from a Value tree, byte for byte as AWS Step Functions prints it.
 //
 // Document views are re-emitted from the parsed tape and arena nodes from the arena, so
-// serialising never builds an intermediate tree. Strings are escaped as AWS does (quote,
-// backslash and control characters; everything else, including non-ASCII and '/', raw).
-// Integers print exactly; other numbers print as Java's Double.toString does (1.5, 2.0,
+// serialising never builds an intermediate tree; a subtree of a lazily parsed input whose text
+// is already exactly this output (Value::VerbatimJson) is copied as it is. Strings are escaped as
+// AWS does (quote, backslash and control characters; everything else, including non-ASCII and '/',
+// raw). Integers print exactly; other numbers print as Java's Double.toString does (1.5, 2.0,
 // 1.0E10, 1.0E-5), which is how AWS prints them. Not thread-safe per buffer.
 
 #include <cstddef>
