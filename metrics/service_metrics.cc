@@ -163,15 +163,6 @@ std::shared_ptr<LogGroupMetrics> ServiceMetrics::ForLogGroup(std::string_view na
   return it->second;
 }
 
-std::size_t ServiceMetrics::ApiActionIndex(std::string_view action) {
-  for (std::size_t i = 0; i + 1 < kApiActions.size(); ++i) {
-    if (kApiActions[i] == action) {
-      return i;
-    }
-  }
-  return kApiActions.size() - 1;
-}
-
 void ServiceMetrics::CountApiRequest(std::size_t action_index, unsigned status) {
   std::size_t status_index = kApiStatuses.size();
   for (std::size_t i = 0; i < kApiStatuses.size(); ++i) {

@@ -128,8 +128,16 @@ class ServiceMetrics {
   std::shared_ptr<MachineMetrics> ForStateMachine(std::string_view name);
   std::shared_ptr<LogGroupMetrics> ForLogGroup(std::string_view name);
 
-  // The index of an action in kApiActions ("other" when unknown), resolved once per request.
-  static std::size_t ApiActionIndex(std::string_view action);
+  // The index of an action in kApiActions ("other" when unknown), resolved once per request;
+  // a constant for the fixed names.
+  static constexpr std::size_t ApiActionIndex(std::string_view action) {
+    for (std::size_t i = 0; i + 1 < kApiActions.size(); ++i) {
+      if (kApiActions[i] == action) {
+        return i;
+      }
+    }
+    return kApiActions.size() - 1;
+  }
   void CountApiRequest(std::size_t action_index, unsigned status);
 
   std::atomic<std::int64_t> executions_in_flight{0};

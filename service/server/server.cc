@@ -42,6 +42,15 @@ constexpr std::string_view kNativePrefix = "/v1/state-machines/";
 constexpr std::string_view kTaskUnsupportedCause =
     "stepd has no integration for this Task resource yet";
 
+// Request-counter slots of the requests that are not AWS actions.
+constexpr std::size_t kActionOther = metrics::ServiceMetrics::ApiActionIndex("other");
+constexpr std::size_t kActionLogs = metrics::ServiceMetrics::ApiActionIndex("logs");
+constexpr std::size_t kActionMetrics = metrics::ServiceMetrics::ApiActionIndex("metrics");
+constexpr std::size_t kActionHealth = metrics::ServiceMetrics::ApiActionIndex("health");
+constexpr std::size_t kActionNotFound = metrics::ServiceMetrics::ApiActionIndex("not_found");
+constexpr std::size_t kActionNativeSync = metrics::ServiceMetrics::ApiActionIndex("native_sync");
+constexpr std::size_t kActionNativeBatch = metrics::ServiceMetrics::ApiActionIndex("native_batch");
+
 using ReusePort = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
 // An HTTP response as stepd writes it: status, a few headers, a body.
@@ -125,6 +134,19 @@ void SetError(const ApiError& error, Response& response) {
   response.error_type = error.code;
   response.body.clear();
   AppendErrorBody(error, response.body);
+}
+
+// What an action handler answered: its body, its error, or nothing when it does not know the
+// action.
+void SetAnswer(std::optional<ApiResult<std::string>> answer, std::string_view action,
+               Response& response) {
+  if (!answer) {
+    SetError(UnknownOperation(action), response);
+  } else if (!*answer) {
+    SetError(answer->error(), response);
+  } else {
+    response.body = std::move(answer->value());
+  }
 }
 
 // The path of an origin-form or absolute-form request target, without the query.
@@ -410,7 +432,7 @@ net::awaitable<void> Server::Impl::Session(Worker& worker, beast::tcp_stream str
     (void)header_bytes;
 
     response.status = 200;
-    response.action = metrics::ServiceMetrics::ApiActionIndex("other");
+    response.action = kActionOther;
     response.error_type.clear();
     response.chunked = false;
     response.body.clear();
@@ -495,7 +517,7 @@ net::awaitable<void> Server::Impl::Handle(Worker& worker, http::request<http::st
       response.content_type = "application/x-amz-json-1.0";
     }
     if (target.starts_with(kLogsTargetPrefix)) {
-      response.action = metrics::ServiceMetrics::ApiActionIndex("logs");
+      response.action = kActionLogs;
       HandleLogs(worker, target.substr(kLogsTargetPrefix.size()), request.body(), response);
       co_return;
     }
@@ -510,14 +532,14 @@ net::awaitable<void> Server::Impl::Handle(Worker& worker, http::request<http::st
   }
   response.content_type = "application/json";
   if (path == "/metrics" && request.method() == http::verb::get) {
-    response.action = metrics::ServiceMetrics::ApiActionIndex("metrics");
+    response.action = kActionMetrics;
     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
     PublishLogCounters();
     response.body = metrics.Serialize();
     co_return;
   }
   if (path == "/healthz" || path == "/readyz") {
-    response.action = metrics::ServiceMetrics::ApiActionIndex("health");
+    response.action = kActionHealth;
     const bool ready = path == "/healthz" || !draining.load(std::memory_order_relaxed);
     response.status = ready ? 200 : 503;
     response.body = ready ? R"({"status":"ok"})" : R"({"status":"draining"})";
@@ -528,13 +550,12 @@ net::awaitable<void> Server::Impl::Handle(Worker& worker, http::request<http::st
       SetError(ApiError{"MethodNotAllowed", "Executions are started with POST", 405}, response);
       co_return;
     }
-    response.action = metrics::ServiceMetrics::ApiActionIndex(
-        path.ends_with(":batch") ? "native_batch" : "native_sync");
+    response.action = path.ends_with(":batch") ? kActionNativeBatch : kActionNativeSync;
     co_await HandleNative(worker, path.substr(kNativePrefix.size()), request.body(), response,
                           stream, keep_alive);
     co_return;
   }
-  response.action = metrics::ServiceMetrics::ApiActionIndex("not_found");
+  response.action = kActionNotFound;
   SetError(ApiError{"NotFound",
                     "No such endpoint: AWS API calls carry an X-Amz-Target header; native "
                     "executions are POST /v1/state-machines/{name}:sync or :batch",
@@ -574,22 +595,10 @@ net::awaitable<void> Server::Impl::HandleAws(Worker& worker, std::string_view ac
     co_return;
   }
   if (action == "TestState") {
-    ApiResult<std::string> answer = TestState(worker.request_body, control_plane.config());
-    if (answer) {
-      response.body = std::move(*answer);
-    } else {
-      SetError(answer.error(), response);
-    }
+    SetAnswer(TestState(worker.request_body, control_plane.config()), action, response);
     co_return;
   }
-  std::optional<ApiResult<std::string>> answer = control_plane.Handle(action, worker.request_body);
-  if (!answer) {
-    SetError(UnknownOperation(action), response);
-  } else if (!*answer) {
-    SetError(answer->error(), response);
-  } else {
-    response.body = std::move(answer->value());
-  }
+  SetAnswer(control_plane.Handle(action, worker.request_body), action, response);
 }
 
 // The CloudWatch Logs API (JSON 1.1) over the execution logs, on the same port.
@@ -600,14 +609,7 @@ void Server::Impl::HandleLogs(Worker& worker, std::string_view action, std::stri
     SetError(*error, response);
     return;
   }
-  std::optional<ApiResult<std::string>> answer = logs_api.Handle(action, worker.request_body);
-  if (!answer) {
-    SetError(UnknownOperation(action), response);
-  } else if (!*answer) {
-    SetError(answer->error(), response);
-  } else {
-    response.body = std::move(answer->value());
-  }
+  SetAnswer(logs_api.Handle(action, worker.request_body), action, response);
 }
 
 // The log store counts per group; the scrape copies its counts into the metrics.
