@@ -18,6 +18,7 @@
 #include "runtime/diagnostics.h"
 #include "runtime/validator.h"
 #include "service/api/arn.h"
+#include "service/api/aws_json.h"
 
 namespace stepd::service {
 
@@ -197,15 +198,8 @@ double NowEpochSeconds() {
   return static_cast<double>(ms) / 1000.0;
 }
 
-// Epoch seconds with milliseconds, as the AWS JSON protocol prints timestamps: 1700000000.123.
 void AppendTimestamp(double seconds, std::string& out) {
-  const long long ms = std::llround(seconds * 1000.0);
-  out += std::to_string(ms / 1000);
-  out += '.';
-  const long long fraction = ms % 1000;
-  out += static_cast<char>('0' + fraction / 100);
-  out += static_cast<char>('0' + fraction / 10 % 10);
-  out += static_cast<char>('0' + fraction % 10);
+  AppendEpochSeconds(std::llround(seconds * 1000.0), out);
 }
 
 std::vector<std::string_view> SplitColons(std::string_view text) {

@@ -5,6 +5,7 @@
 
 #include "jsonpath/writer.h"
 #include "service/api/arn.h"
+#include "service/api/aws_json.h"
 
 namespace stepd::service {
 
@@ -12,26 +13,6 @@ namespace {
 
 // AWS's limit on the `input` member (and on the native body).
 constexpr std::size_t kMaxInputBytes = runtime::kMaxPayloadBytes;
-
-void AppendSeconds(runtime::UnixNanos time, std::string& out) {
-  // Epoch seconds with millisecond precision, as the AWS JSON protocol prints timestamps.
-  const runtime::UnixNanos millis = time / 1'000'000;
-  out += std::to_string(millis / 1000);
-  const auto fraction = static_cast<int>(millis % 1000);
-  if (fraction != 0) {
-    char digits[5] = {'.', static_cast<char>('0' + fraction / 100),
-                      static_cast<char>('0' + fraction / 10 % 10),
-                      static_cast<char>('0' + fraction % 10), '\0'};
-    out += digits;
-  }
-}
-
-void AppendMember(std::string_view key, std::string_view value, std::string& out) {
-  out += ",\"";
-  out += key;
-  out += "\":";
-  AppendJsonString(value, out);
-}
 
 ApiError InputTooLarge() {
   return ValidationException(
@@ -180,9 +161,9 @@ void AppendStartSyncExecutionResponse(const ExecutionSlot& slot, std::string& ou
   AppendMember("stateMachineArn", slot.machine->arn, out);
   AppendMember("name", slot.execution_name, out);
   out += ",\"startDate\":";
-  AppendSeconds(slot.start_time, out);
+  AppendEpochSeconds(slot.start_time / 1'000'000, out);
   out += ",\"stopDate\":";
-  AppendSeconds(slot.stop_time, out);
+  AppendEpochSeconds(slot.stop_time / 1'000'000, out);
   AppendMember("status", StatusName(execution.status()), out);
   if (execution.has_error()) {
     AppendMember("error", execution.error(), out);
@@ -221,7 +202,7 @@ void AppendStartExecutionResponse(const ExecutionSlot& slot, std::string& out) {
   out += "{\"executionArn\":";
   AppendJsonString(slot.execution_arn, out);
   out += ",\"startDate\":";
-  AppendSeconds(slot.start_time, out);
+  AppendEpochSeconds(slot.start_time / 1'000'000, out);
   out += '}';
 }
 

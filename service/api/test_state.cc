@@ -12,6 +12,7 @@
 #include "runtime/diagnostics.h"
 #include "runtime/execution.h"
 #include "service/api/arn.h"
+#include "service/api/aws_json.h"
 #include "service/api/executions.h"
 
 namespace stepd::service {
@@ -84,13 +85,6 @@ class TransitionRecorder final : public runtime::EventSink {
   std::string error_;
   std::string cause_;
 };
-
-void AppendMember(std::string_view key, std::string_view value, std::string& out) {
-  out += ",\"";
-  out += key;
-  out += "\":";
-  AppendJsonString(value, out);
-}
 
 }  // namespace
 
