@@ -2,13 +2,14 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <random>
 #include <thread>
 
 #include "jsonpath/writer.h"
 #include "runtime/compiler.h"
 #include "runtime/driver.h"
 #include "runtime/events.h"
+#include "service/api/arn.h"
+#include "service/api/config.h"
 #include "service/cli/args.h"
 #include "service/cli/commands.h"
 
@@ -125,19 +126,6 @@ class EventPrinter final : public runtime::EventSink {
   std::ostream& out_;
 };
 
-std::string RandomUuid() {
-  std::random_device device;
-  std::mt19937_64 rng(device());
-  const std::uint64_t hi = rng();
-  const std::uint64_t lo = rng();
-  char text[37];
-  std::snprintf(text, sizeof(text), "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFF),
-                static_cast<unsigned>(0x8000 | ((lo >> 48) & 0x3FFF)),
-                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
-  return text;
-}
-
 }  // namespace
 
 int RunCommand(const std::vector<std::string>& args) {
@@ -200,15 +188,17 @@ int RunCommand(const std::vector<std::string>& args) {
         std::make_unique<EventPrinter>(path ? static_cast<std::ostream&>(events_file) : std::cerr);
   }
 
-  const std::string name = parsed.Value("name").value_or(RandomUuid());
+  const std::string name = parsed.Value("name").value_or(std::string(service::RandomUuid().view()));
   const std::string machine_name = "stepd-run";
-  const std::string machine_arn =
-      "arn:aws:states:us-east-1:123456789012:stateMachine:" + machine_name;
-  const std::string execution_arn =
-      options.type == runtime::MachineType::kExpress
-          ? "arn:aws:states:us-east-1:123456789012:express:" + machine_name + ":" + name + ":" +
-                RandomUuid()
-          : "arn:aws:states:us-east-1:123456789012:execution:" + machine_name + ":" + name;
+  const service::ServiceConfig where;  // the region and account stepd serve uses by default
+  const std::string machine_arn = service::StateMachineArn(where, machine_name);
+  std::string execution_arn;
+  if (options.type == runtime::MachineType::kExpress) {
+    service::AppendExpressExecutionArn(where, machine_name, name, service::RandomUuid().view(),
+                                       execution_arn);
+  } else {
+    execution_arn = "arn:aws:states:us-east-1:123456789012:execution:" + machine_name + ":" + name;
+  }
   ScaledClock clock(wait_scale);
   runtime::RunOptions run;
   run.clock = &clock;
