@@ -1,5 +1,6 @@
 #include "service/cli/args.h"
 
+#include <charconv>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -57,6 +58,16 @@ ParsedArgs ParseArgs(const std::vector<std::string>& args, const std::vector<Opt
     }
   }
   return parsed;
+}
+
+std::optional<std::uint64_t> ParseUnsigned(std::string_view text, std::uint64_t max) {
+  std::uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc() || ptr != end || value > max) {
+    return std::nullopt;
+  }
+  return value;
 }
 
 std::optional<std::string> ReadInput(const std::string& path, std::string& error) {

@@ -3,6 +3,7 @@
 // (`--name VALUE`, `--name=VALUE`, flags). Errors are reported as text for the caller to print
 // with the command's usage; nothing here exits the process.
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -29,6 +30,9 @@ struct ParsedArgs {
 };
 
 ParsedArgs ParseArgs(const std::vector<std::string>& args, const std::vector<OptionSpec>& specs);
+
+// A whole decimal number from 0 to `max`: digits only, no sign, no spaces. nullopt otherwise.
+std::optional<std::uint64_t> ParseUnsigned(std::string_view text, std::uint64_t max);
 
 // Reads a whole file, or standard input for "-". Returns nullopt and sets `error` on failure.
 std::optional<std::string> ReadInput(const std::string& path, std::string& error);

@@ -194,12 +194,8 @@ std::optional<std::uint64_t> ParseCount(const std::optional<std::string>& text) 
   if (!text) {
     return std::nullopt;
   }
-  char* end = nullptr;
-  const unsigned long long value = std::strtoull(text->c_str(), &end, 10);
-  if (end == text->c_str() || *end != '\0' || value == 0) {
-    return std::nullopt;
-  }
-  return value;
+  const std::optional<std::uint64_t> value = ParseUnsigned(*text, UINT64_MAX);
+  return value && *value != 0 ? value : std::nullopt;
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
 // `stepd serve`: the AWS Step Functions API and the native execution endpoints over HTTP.
 
-#include <charconv>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -57,14 +56,15 @@ Exit status: 0 after a clean shutdown, 1 when the drain timed out, 2 on a usage 
 the server cannot start.
 )";
 
-bool ParseNumber(const std::optional<std::string>& text, unsigned long long max,
-                 unsigned long long& out) {
+bool ParseNumber(const std::optional<std::string>& text, std::uint64_t max, std::uint64_t& out) {
   if (!text) {
     return true;
   }
-  const char* end = text->data() + text->size();
-  const auto [ptr, ec] = std::from_chars(text->data(), end, out);
-  return ec == std::errc() && ptr == end && out <= max;
+  const std::optional<std::uint64_t> value = ParseUnsigned(*text, max);
+  if (value) {
+    out = *value;
+  }
+  return value.has_value();
 }
 
 }  // namespace
@@ -97,8 +97,8 @@ int ServeCommand(const std::vector<std::string>& args) {
 
   service::ServerOptions options;
   service::ServiceConfig config;
-  unsigned long long port = options.port, threads = 0, max_async = options.max_async_executions,
-                     drain = static_cast<unsigned long long>(options.drain_timeout.count());
+  std::uint64_t port = options.port, threads = 0, max_async = options.max_async_executions,
+                drain = static_cast<std::uint64_t>(options.drain_timeout.count());
   if (!ParseNumber(parsed.Value("port"), 65535, port)) {
     return usage_error("--port must be a number from 0 to 65535");
   }
