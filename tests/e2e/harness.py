@@ -118,7 +118,48 @@ def default_definitions(shared_dir: str) -> dict[str, str]:
     return defs
 
 
-class StepdServer:
+def file_tail(path, lines: int = 30, missing: str = "(nothing written)") -> str:
+    """The last `lines` lines of a child's log file, for failure messages."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return "".join(f.readlines()[-lines:])
+    except (OSError, TypeError):
+        return missing
+
+
+class ManagedProcess:
+    """A child process a test owns, with its temporary directory; a context manager.
+
+    Subclasses start it in start() (setting `proc` and `_tmp`) and stop and check it in stop();
+    when the with-block raises, the child is killed and its directory removed instead.
+    """
+
+    proc = None
+    _tmp = None
+
+    def _kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def _cleanup(self):
+        if self._tmp:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.stop()
+        else:
+            self._kill()
+            self._cleanup()
+        return False
+
+
+class StepdServer(ManagedProcess):
     """`stepd serve --port 0` in a temporary directory; use as a context manager."""
 
     READY_PREFIX = "stepd: listening on "
@@ -180,16 +221,7 @@ class StepdServer:
         return buf.partition(b"\n")[0].decode("utf-8", "replace")
 
     def stderr_tail(self, lines: int = 30) -> str:
-        try:
-            with open(self.stderr_path, encoding="utf-8", errors="replace") as f:
-                return "".join(f.readlines()[-lines:])
-        except OSError:
-            return "(no stderr)"
-
-    def _kill(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+        return file_tail(self.stderr_path, lines, "(no stderr)")
 
     def stop(self):
         """SIGTERM, then asserts that stepd exits 0 and printed nothing more on stdout."""
@@ -215,19 +247,7 @@ class StepdServer:
         finally:
             self.proc.stdout.close()
             self.proc = None
-            self._tmp.cleanup()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            self.stop()
-        else:
-            self._kill()
-            if self._tmp:
-                self._tmp.cleanup()
-        return False
+            self._cleanup()
 
 
 class Skip(Exception):
@@ -350,3 +370,46 @@ def aws_json(url: str, action: str, payload: dict, timeout: float = 30.0):
         "X-Amz-Target": "AWSStepFunctions." + action,
     }, timeout)
     return status, (json.loads(body) if body else None)
+
+
+# --- node:test programs (the JavaScript SDK tests) ---------------------------------------------
+
+NODE = "/usr/bin/node"
+E2E_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def parse_js_args():
+    """parse_args() plus --js-modules, the folder whose node_modules holds the SDK clients."""
+    return parse_args(extra=lambda p: p.add_argument(
+        "--js-modules", default=os.path.join(E2E_DIR, "js"),
+        help="folder whose node_modules holds the AWS SDK clients (scripts/setup-e2e)"))
+
+
+def node_ready(who: str, js_modules: str, packages) -> bool:
+    """Checks that node and every package are installed and prints their versions."""
+    if not os.access(NODE, os.X_OK):
+        print(f"{who}: {NODE} is missing: install nodejs (scripts/setup)", file=sys.stderr)
+        return False
+    versions = []
+    for package in packages:
+        manifest = os.path.join(js_modules, "node_modules", package, "package.json")
+        if not os.path.exists(manifest):
+            print(f"{who}: {manifest} is missing: run scripts/setup-e2e first "
+                  f"(it runs `npm ci` into {js_modules})", file=sys.stderr)
+            return False
+        with open(manifest, encoding="utf-8") as f:
+            versions.append(f"{package} {json.load(f)['version']}")
+    node_version = subprocess.run([NODE, "--version"], capture_output=True, text=True).stdout
+    print(f"{who}: node {node_version.strip()}, {', '.join(versions)} from {js_modules}",
+          flush=True)
+    return True
+
+
+def run_node_test(who: str, test_file: str, js_modules: str, tmp_dir: str, env: dict) -> int:
+    """Runs `node --test js/<test_file>` with the hermetic client environment plus `env`."""
+    env = client_env(tmp_dir, {**env, "STEPD_E2E_JS_MODULES": os.path.abspath(js_modules)})
+    cmd = [NODE, "--test", "--test-reporter=spec", os.path.join(E2E_DIR, "js", test_file)]
+    print(f"[{who}] {' '.join(cmd)}", flush=True)
+    p = subprocess.run(cmd, env=env, cwd=tmp_dir, timeout=120)
+    print(f"[{who}] node --test exited with status {p.returncode}", flush=True)
+    return p.returncode

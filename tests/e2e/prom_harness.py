@@ -197,7 +197,7 @@ def parse_exposition(text: str):
 
 # --- Prometheus ------------------------------------------------------------------------------
 
-class PrometheusServer:
+class PrometheusServer(harness.ManagedProcess):
     """The real Prometheus, scraping `targets` every second; a context manager."""
 
     def __init__(self, binary: str, targets: list[str], rule_files=(), job: str = "stepd",
@@ -267,11 +267,7 @@ class PrometheusServer:
         raise RuntimeError(f"prometheus not ready within {self.ready_timeout}s:\n" + self.log_tail())
 
     def log_tail(self, lines: int = 30) -> str:
-        try:
-            with open(self.log_path, encoding="utf-8", errors="replace") as f:
-                return "".join(f.readlines()[-lines:])
-        except OSError:
-            return "(no log)"
+        return harness.file_tail(self.log_path, lines, "(no log)")
 
     def api(self, path: str, **params):
         """GET /api/v1/PATH; returns `data` of a success answer, raises on anything else."""
@@ -292,16 +288,6 @@ class PrometheusServer:
         return [({k: v for k, v in r["metric"].items() if k != "__name__"}, float(r["value"][1]))
                 for r in data["result"]]
 
-    def _kill(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-
-    def _cleanup(self):
-        if self._tmp:
-            self._tmp.cleanup()
-            self._tmp = None
-
     def stop(self):
         if self.proc is None:
             return
@@ -320,14 +306,3 @@ class PrometheusServer:
         finally:
             self.proc = None
             self._cleanup()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            self.stop()
-        else:
-            self._kill()
-            self._cleanup()
-        return False
