@@ -20,6 +20,7 @@
 #include "service/api/definitions_dir.h"
 #include "service/api/registry.h"
 #include "service/api/request.h"
+#include "tests/service/parsed_json.h"
 
 namespace stepd::service {
 namespace {
@@ -39,24 +40,7 @@ std::string Quote(std::string_view text) {
 
 std::string Arn(std::string_view name) { return std::string(kArnPrefix) + std::string(name); }
 
-// A parsed response; the Values stay valid while it lives.
-struct Json {
-  explicit Json(std::string_view text) {
-    auto parsed = document.Parse(text);
-    EXPECT_TRUE(parsed.has_value()) << text;
-    if (parsed) {
-      root = *parsed;
-    }
-  }
-  Value operator[](std::string_view key) const { return root.Find(key); }
-  std::string Text(std::string_view key) const {
-    const Value v = root.Find(key);
-    return v.IsString() ? std::string(v.AsString()) : std::string("<not a string>");
-  }
-
-  Document document;
-  Value root;
-};
+using Json = stepd::testing::ParsedJson;
 
 class ControlPlaneTest : public ::testing::Test {
  protected:

@@ -8,6 +8,7 @@
 #include "jsonpath/document.h"
 #include "jsonpath/writer.h"
 #include "service/api/request.h"
+#include "tests/service/parsed_json.h"
 
 namespace stepd::logs {
 namespace {
@@ -38,27 +39,14 @@ Response Call(LogsApi& api, std::string_view action, std::string_view body) {
   return out;
 }
 
-struct Json {
-  explicit Json(std::string_view text) {
-    auto parsed = document.Parse(text);
-    EXPECT_TRUE(parsed.has_value()) << text;
-    if (parsed) {
-      root = *parsed;
-    }
-  }
-  Value operator[](std::string_view key) const { return root.Find(key); }
-  std::string Text(std::string_view key) const {
-    const Value v = root.Find(key);
-    return v.IsString() ? std::string(v.AsString()) : "<absent>";
-  }
+struct Json : stepd::testing::ParsedJson {
+  using ParsedJson::ParsedJson;
   std::vector<std::string> Messages() const {
     std::vector<std::string> out;
     root.Find("events").ForEachElement(
         [&](Value e) { out.emplace_back(e.Find("message").AsString()); });
     return out;
   }
-  Document document;
-  Value root;
 };
 
 class LogsApiTest : public ::testing::Test {

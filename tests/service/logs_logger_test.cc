@@ -9,6 +9,7 @@
 #include "runtime/diagnostics.h"
 #include "runtime/driver.h"
 #include "service/logs/execution_logger.h"
+#include "tests/service/parsed_json.h"
 
 namespace stepd::logs {
 namespace {
@@ -57,22 +58,10 @@ std::vector<std::string> RunLogged(ExecutionLogger& logger, std::string_view def
   return out;
 }
 
-struct Json {
-  explicit Json(std::string_view text) {
-    auto parsed = document.Parse(text);
-    EXPECT_TRUE(parsed.has_value()) << text;
-    if (parsed) {
-      root = *parsed;
-    }
-  }
-  std::string Text(std::string_view key) const { return Str(root.Find(key)); }
-  std::string Detail(std::string_view key) const { return Str(root.Find("details").Find(key)); }
+struct Json : stepd::testing::ParsedJson {
+  using ParsedJson::ParsedJson;
+  std::string Detail(std::string_view key) const { return TextOf(root.Find("details").Find(key)); }
   std::string DetailsJson() const { return ToJson(root.Find("details")); }
-  static std::string Str(Value v) {
-    return v.IsString() ? std::string(v.AsString()) : "<not a string: " + ToJson(v) + ">";
-  }
-  Document document;
-  Value root;
 };
 
 std::vector<std::string> Types(const std::vector<std::string>& messages) {
