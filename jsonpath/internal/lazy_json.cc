@@ -277,22 +277,7 @@ value:
       return simdjson::TAPE_ERROR;
   }
   ++t;
-
-  // After a value: ',' or the innermost container's closer.
-  if (t >= n) [[unlikely]] {
-    return simdjson::INCOMPLETE_ARRAY_OR_OBJECT;
-  }
-  if (text[pos[t]] == ',') {
-    ++t;
-    if (!in_object) {
-      ++count;
-      goto value;
-    }
-    goto key;
-  }
-  if (text[pos[t]] != (in_object ? '}' : ']')) {
-    return simdjson::TAPE_ERROR;
-  }
+  goto after_value;  // inside a container: the root was checked to be one
 
 close :  // token t closes the innermost container
 {
@@ -308,6 +293,8 @@ close :  // token t closes the innermost container
   if (depth == 0) {
     return t == n ? simdjson::SUCCESS : simdjson::TAPE_ERROR;
   }
+
+after_value:  // ',' or the innermost container's closer
   if (t >= n) [[unlikely]] {
     return simdjson::INCOMPLETE_ARRAY_OR_OBJECT;
   }
