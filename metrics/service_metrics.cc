@@ -58,6 +58,17 @@ void AddHistogram(MetricFamily& family, std::initializer_list<ClientMetric::Labe
   family.metric.push_back(std::move(metric));
 }
 
+// The handle named `name`, created on first use. The caller holds the maps' mutex.
+template <typename Handle>
+std::shared_ptr<Handle> FindOrAdd(std::map<std::string, std::shared_ptr<Handle>, std::less<>>& map,
+                                  std::string_view name) {
+  auto it = map.find(name);
+  if (it == map.end()) {
+    it = map.emplace(std::string(name), std::make_shared<Handle>()).first;
+  }
+  return it->second;
+}
+
 bool Contains(std::string_view text, std::string_view part) {
   return text.find(part) != std::string_view::npos;
 }
@@ -147,20 +158,12 @@ ServiceMetrics::~ServiceMetrics() = default;
 
 std::shared_ptr<MachineMetrics> ServiceMetrics::ForStateMachine(std::string_view name) {
   const std::lock_guard lock(mutex_);
-  auto it = machines_.find(name);
-  if (it == machines_.end()) {
-    it = machines_.emplace(std::string(name), std::make_shared<MachineMetrics>()).first;
-  }
-  return it->second;
+  return FindOrAdd(machines_, name);
 }
 
 std::shared_ptr<LogGroupMetrics> ServiceMetrics::ForLogGroup(std::string_view name) {
   const std::lock_guard lock(mutex_);
-  auto it = log_groups_.find(name);
-  if (it == log_groups_.end()) {
-    it = log_groups_.emplace(std::string(name), std::make_shared<LogGroupMetrics>()).first;
-  }
-  return it->second;
+  return FindOrAdd(log_groups_, name);
 }
 
 void ServiceMetrics::CountApiRequest(std::size_t action_index, unsigned status) {
