@@ -7,6 +7,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -193,6 +194,25 @@ class ExecutionLog final : public ExecutionObserver {
   bool active_ = false;
 };
 
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+// One client connection. Its deadline is checked by its worker's sweep rather than by a timer
+// per read and write: arming and cancelling timers cost more than the request itself.
+struct Connection {
+  explicit Connection(tcp::socket s) : socket(std::move(s)) {}
+  tcp::socket socket;
+  SteadyTime deadline = SteadyTime::max();  // closed by the sweep once past this
+  bool idle = false;                        // waiting for a request: closed on shutdown
+
+  void ExpireAfter(std::chrono::seconds timeout) {
+    deadline = std::chrono::steady_clock::now() + timeout;
+  }
+  void NeverExpire() { deadline = SteadyTime::max(); }
+};
+
+// How often a worker looks for connections past their deadline: timeouts fire up to this late.
+constexpr auto kSweepInterval = std::chrono::milliseconds(250);
+
 // One thread's share of the server: its event loop, acceptor and reusable buffers.
 struct Worker {
   Worker(const Registry& registry, logs::LogStore& store)
@@ -203,8 +223,18 @@ struct Worker {
   Registry::Reader machines;
   RequestBody request_body;
   std::vector<std::unique_ptr<ExecutionSlot>> free_slots;
-  std::list<beast::tcp_stream*> idle_sessions;  // waiting for a request: closed on shutdown
+  std::list<Connection*> connections;
   logs::LogStore& log_store;
+
+  // Closes the connections past their deadline; their pending operation then fails.
+  void CloseExpired(SteadyTime now) {
+    beast::error_code ignored;
+    for (Connection* connection : connections) {
+      if (connection->deadline <= now) {
+        connection->socket.close(ignored);
+      }
+    }
+  }
 
   std::unique_ptr<ExecutionSlot> TakeSlot() {
     if (free_slots.empty()) {
@@ -255,13 +285,14 @@ struct Server::Impl {
 
   std::optional<std::string> Listen();
   net::awaitable<void> Accept(Worker& worker);
-  net::awaitable<void> Session(Worker& worker, beast::tcp_stream stream);
+  net::awaitable<void> Sweep(Worker& worker);
+  net::awaitable<void> Session(Worker& worker, tcp::socket socket);
   net::awaitable<void> Handle(Worker& worker, http::request<http::string_body>& request,
-                              Response& response, beast::tcp_stream& stream, bool keep_alive);
+                              Response& response, Connection& connection, bool keep_alive);
   net::awaitable<void> HandleAws(Worker& worker, std::string_view action, std::string_view body,
                                  Response& response);
   net::awaitable<void> HandleNative(Worker& worker, std::string_view path, std::string_view body,
-                                    Response& response, beast::tcp_stream& stream, bool keep_alive);
+                                    Response& response, Connection& connection, bool keep_alive);
   net::awaitable<void> RunAsync(Worker& worker, std::unique_ptr<ExecutionSlot> slot);
   void CountThrottled(Worker& worker);
   void HandleLogs(Worker& worker, std::string_view action, std::string_view body,
@@ -336,8 +367,32 @@ static net::awaitable<void> Drive(ExecutionSlot& slot, metrics::ServiceMetrics& 
   }
 }
 
+// Writes `pieces` in full. Most answers fit the socket's send buffer, so they leave at once
+// without a trip through the event loop; only a rest, if any, waits for the socket.
+static net::awaitable<bool> Send(Connection& connection, std::span<net::const_buffer> pieces,
+                                 std::chrono::seconds timeout) {
+  beast::error_code ec;
+  std::size_t written = connection.socket.write_some(pieces, ec);  // the socket is non-blocking
+  if (ec && ec != net::error::would_block) {
+    co_return false;
+  }
+  while (!pieces.empty() && written >= pieces.front().size()) {
+    written -= pieces.front().size();
+    pieces = pieces.subspan(1);
+  }
+  if (pieces.empty()) {
+    co_return true;
+  }
+  pieces.front() += written;
+  connection.ExpireAfter(timeout);  // a client that stops reading is dropped
+  auto [error, bytes] = co_await net::async_write(connection.socket, pieces, kUseTuple);
+  (void)bytes;
+  connection.NeverExpire();
+  co_return !error;
+}
+
 // Writes `chunk` as one HTTP chunk (and the final empty chunk when `last`), then clears it.
-static net::awaitable<bool> WriteChunk(beast::tcp_stream& stream, std::string& chunk, bool last,
+static net::awaitable<bool> WriteChunk(Connection& connection, std::string& chunk, bool last,
                                        std::chrono::seconds timeout) {
   char size[20];
   const int length = std::snprintf(size, sizeof size, "%zx\r\n", chunk.size());
@@ -345,19 +400,35 @@ static net::awaitable<bool> WriteChunk(beast::tcp_stream& stream, std::string& c
   if (chunk.empty()) {
     tail = "0\r\n\r\n";
   }
-  std::vector<net::const_buffer> pieces;
+  std::array<net::const_buffer, 3> pieces;
+  std::size_t count = 0;
   if (!chunk.empty()) {
-    pieces.push_back(net::buffer(size, static_cast<std::size_t>(length)));
-    pieces.push_back(net::buffer(chunk));
+    pieces[count++] = net::buffer(size, static_cast<std::size_t>(length));
+    pieces[count++] = net::buffer(chunk);
   }
   if (last || !chunk.empty()) {
-    pieces.push_back(net::buffer(tail));
+    pieces[count++] = net::buffer(tail);
   }
-  stream.expires_after(timeout);
-  auto [ec, n] = co_await net::async_write(stream, pieces, kUseTuple);
-  (void)n;
+  const bool sent = co_await Send(connection, std::span(pieces.data(), count), timeout);
   chunk.clear();
-  co_return !ec;
+  co_return sent;
+}
+
+// Feeds the parser what the buffer already holds: a small request's body usually arrives with
+// its header, and then needs no further read.
+static void ParseBuffered(http::request_parser<http::string_body>& parser,
+                          beast::flat_buffer& buffer, beast::error_code& ec) {
+  while (!parser.is_done() && buffer.size() > 0) {
+    const std::size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec == http::error::need_more) {
+      ec = {};
+      return;
+    }
+    if (ec || used == 0) {
+      return;
+    }
+  }
 }
 
 std::optional<std::string> Server::Impl::Listen() {
@@ -402,12 +473,25 @@ net::awaitable<void> Server::Impl::Accept(Worker& worker) {
       continue;  // a connection reset before we took it, or out of descriptors for a moment
     }
     socket.set_option(tcp::no_delay(true), ec);
-    net::co_spawn(worker.io, Session(worker, beast::tcp_stream(std::move(socket))), net::detached);
+    socket.non_blocking(true, ec);  // for Send's immediate write
+    net::co_spawn(worker.io, Session(worker, std::move(socket)), net::detached);
   }
 }
 
-net::awaitable<void> Server::Impl::Session(Worker& worker, beast::tcp_stream stream) {
+net::awaitable<void> Server::Impl::Sweep(Worker& worker) {
+  net::steady_timer tick(worker.io);
+  for (;;) {
+    tick.expires_after(kSweepInterval);
+    co_await tick.async_wait(kUseTuple);
+    worker.CloseExpired(std::chrono::steady_clock::now());
+  }
+}
+
+net::awaitable<void> Server::Impl::Session(Worker& worker, tcp::socket socket) {
   sessions_open.fetch_add(1, std::memory_order_relaxed);
+  Connection connection(std::move(socket));
+  worker.connections.push_front(&connection);
+  const auto registered = worker.connections.begin();
   beast::flat_buffer buffer;
   std::string head;
   Response response;
@@ -423,12 +507,11 @@ net::awaitable<void> Server::Impl::Session(Worker& worker, beast::tcp_stream str
     if (draining.load(std::memory_order_relaxed)) {
       break;
     }
-    stream.expires_after(buffer.size() == 0 ? options.idle_timeout : options.header_timeout);
-    worker.idle_sessions.push_front(&stream);
-    const auto idle = worker.idle_sessions.begin();
+    connection.ExpireAfter(buffer.size() == 0 ? options.idle_timeout : options.header_timeout);
+    connection.idle = true;
     auto [header_error, header_bytes] =
-        co_await http::async_read_header(stream, buffer, parser, kUseTuple);
-    worker.idle_sessions.erase(idle);
+        co_await http::async_read_header(connection.socket, buffer, parser, kUseTuple);
+    connection.idle = false;
     (void)header_bytes;
 
     response.status = 200;
@@ -455,10 +538,13 @@ net::awaitable<void> Server::Impl::Session(Worker& worker, beast::tcp_stream str
       if (length && *length > limit) {
         body_error = http::error::body_limit;
       } else {
-        stream.expires_after(options.body_timeout);
-        std::size_t body_bytes = 0;
-        std::tie(body_error, body_bytes) =
-            co_await http::async_read(stream, buffer, parser, kUseTuple);
+        ParseBuffered(parser, buffer, body_error);
+        if (!body_error && !parser.is_done()) {
+          connection.ExpireAfter(options.body_timeout);
+          std::size_t body_bytes = 0;
+          std::tie(body_error, body_bytes) =
+              co_await http::async_read(connection.socket, buffer, parser, kUseTuple);
+        }
       }
       if (body_error == http::error::body_limit) {
         SetError(ApiError{"RequestEntityTooLargeException",
@@ -468,9 +554,9 @@ net::awaitable<void> Server::Impl::Session(Worker& worker, beast::tcp_stream str
         break;
       } else {
         keep_alive = parser.get().keep_alive() && !draining.load(std::memory_order_relaxed);
-        stream.expires_never();
+        connection.NeverExpire();
         sessions_busy.fetch_add(1, std::memory_order_relaxed);
-        co_await Handle(worker, parser.get(), response, stream, keep_alive);
+        co_await Handle(worker, parser.get(), response, connection, keep_alive);
         sessions_busy.fetch_sub(1, std::memory_order_relaxed);
         keep_alive = keep_alive && !draining.load(std::memory_order_relaxed);
       }
@@ -485,21 +571,19 @@ net::awaitable<void> Server::Impl::Session(Worker& worker, beast::tcp_stream str
     }
     head.clear();
     AppendHead(response, keep_alive, head);
-    stream.expires_after(options.body_timeout);  // a client that stops reading is dropped
-    const std::array<net::const_buffer, 2> pieces{net::buffer(head), net::buffer(response.body)};
-    auto [write_error, written] = co_await net::async_write(stream, pieces, kUseTuple);
-    (void)written;
-    if (write_error || !keep_alive) {
+    std::array<net::const_buffer, 2> pieces{net::buffer(head), net::buffer(response.body)};
+    if (!co_await Send(connection, pieces, options.body_timeout) || !keep_alive) {
       break;
     }
   }
+  worker.connections.erase(registered);
   beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  connection.socket.shutdown(tcp::socket::shutdown_send, ignored);
   sessions_open.fetch_sub(1, std::memory_order_relaxed);
 }
 
 net::awaitable<void> Server::Impl::Handle(Worker& worker, http::request<http::string_body>& request,
-                                          Response& response, beast::tcp_stream& stream,
+                                          Response& response, Connection& connection,
                                           bool keep_alive) {
   const std::string_view path = TargetPath(ToView(request.target()));
   const auto amz_target = request.find("x-amz-target");
@@ -552,7 +636,7 @@ net::awaitable<void> Server::Impl::Handle(Worker& worker, http::request<http::st
     }
     response.action = path.ends_with(":batch") ? kActionNativeBatch : kActionNativeSync;
     co_await HandleNative(worker, path.substr(kNativePrefix.size()), request.body(), response,
-                          stream, keep_alive);
+                          connection, keep_alive);
     co_return;
   }
   response.action = kActionNotFound;
@@ -648,7 +732,7 @@ net::awaitable<void> Server::Impl::RunAsync(Worker& worker, std::unique_ptr<Exec
 
 net::awaitable<void> Server::Impl::HandleNative(Worker& worker, std::string_view path,
                                                 std::string_view body, Response& response,
-                                                beast::tcp_stream& stream, bool keep_alive) {
+                                                Connection& connection, bool keep_alive) {
   const std::size_t colon = path.rfind(':');
   const std::string_view name = path.substr(0, colon);
   const std::string_view verb =
@@ -676,12 +760,10 @@ net::awaitable<void> Server::Impl::HandleNative(Worker& worker, std::string_view
   response.chunked = true;
   std::string head;
   AppendHead(response, keep_alive, head);
-  stream.expires_after(options.body_timeout);
-  auto [head_error, head_bytes] = co_await net::async_write(stream, net::buffer(head), kUseTuple);
-  (void)head_bytes;
+  std::array<net::const_buffer, 1> head_piece{net::buffer(head)};
   constexpr std::size_t kChunkBytes = 64 * 1024;
   std::string chunk;
-  bool failed = static_cast<bool>(head_error);
+  bool failed = !co_await Send(connection, head_piece, options.body_timeout);
   std::size_t start = 0;
   while (!failed && start < body.size()) {
     std::size_t end = body.find('\n', start);
@@ -704,12 +786,12 @@ net::awaitable<void> Server::Impl::HandleNative(Worker& worker, std::string_view
     }
     chunk += '\n';
     if (chunk.size() >= kChunkBytes) {
-      failed = !co_await WriteChunk(stream, chunk, false, options.body_timeout);
+      failed = !co_await WriteChunk(connection, chunk, false, options.body_timeout);
     }
   }
   worker.ReturnSlot(std::move(slot));
   if (!failed) {
-    co_await WriteChunk(stream, chunk, true, options.body_timeout);
+    co_await WriteChunk(connection, chunk, true, options.body_timeout);
   }
 }
 
@@ -719,8 +801,10 @@ void Server::Impl::BeginDrain() {
     net::post(worker->io, [w = worker.get()] {
       beast::error_code ignored;
       w->acceptor.close(ignored);
-      for (beast::tcp_stream* stream : w->idle_sessions) {
-        stream->socket().close(ignored);
+      for (Connection* connection : w->connections) {
+        if (connection->idle) {
+          connection->socket.close(ignored);
+        }
       }
     });
   }
@@ -742,6 +826,7 @@ DrainReport Server::Run() {
   std::vector<std::thread> threads;
   for (auto& worker : impl.workers) {
     net::co_spawn(worker->io, impl.Accept(*worker), net::detached);
+    net::co_spawn(worker->io, impl.Sweep(*worker), net::detached);
     threads.emplace_back([w = worker.get()] { w->io.run(); });
   }
 
