@@ -45,6 +45,7 @@ class Buffer {
     PutUnchecked(text.data(), text.size());
   }
   std::string_view view() const { return {data_.get(), size_}; }
+  std::size_t size() const { return size_; }
 
  private:
   void Grow(std::size_t extra) {
@@ -78,45 +79,74 @@ bool NeedsEscape(std::uint64_t word) {
   return (below_space | has_zero(word ^ (kOnes * '"')) | has_zero(word ^ (kOnes * '\\'))) != 0;
 }
 
-// Needs 6 bytes reserved.
-void PutEscaped(unsigned char c, Buffer& out) {
-  const char* two = nullptr;
+// The two ways text is written: as JSON, or as the contents of a JSON string holding that
+// JSON (what AppendJsonString would make of it), so that a payload embedded as a string is
+// escaped in the same pass that writes it.
+enum class Mode { kJson, kQuoted };
+
+// The JSON escape of one byte that needs it (quote, backslash, control character).
+struct Escape {
+  char text[6];
+  std::size_t size;
+};
+
+Escape EscapeOf(unsigned char c) {
   switch (c) {
     case '"':
-      two = "\\\"";
-      break;
+      return {{'\\', '"'}, 2};
     case '\\':
-      two = "\\\\";
-      break;
+      return {{'\\', '\\'}, 2};
     case '\n':
-      two = "\\n";
-      break;
+      return {{'\\', 'n'}, 2};
     case '\r':
-      two = "\\r";
-      break;
+      return {{'\\', 'r'}, 2};
     case '\t':
-      two = "\\t";
-      break;
+      return {{'\\', 't'}, 2};
     case '\b':
-      two = "\\b";
-      break;
+      return {{'\\', 'b'}, 2};
     case '\f':
-      two = "\\f";
-      break;
-    default: {
-      const char escaped[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-      out.PutUnchecked(escaped, sizeof(escaped));
-      return;
-    }
+      return {{'\\', 'f'}, 2};
+    default:
+      return {{'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]}, 6};
   }
-  out.PutUnchecked(two, 2);
 }
 
-void PutString(std::string_view text, Buffer& out) {
+// The longest a byte of string content can become: \u00XX, and escaped again \\u00XX.
+template <Mode mode>
+constexpr std::size_t kMaxEscapedByte = mode == Mode::kJson ? 6 : 7;
+
+// Needs kMaxEscapedByte<mode> bytes reserved.
+template <Mode mode>
+void PutEscaped(unsigned char c, Buffer& out) {
+  const Escape escape = EscapeOf(c);
+  if constexpr (mode == Mode::kJson) {
+    out.PutUnchecked(escape.text, escape.size);
+  } else {
+    // The escape is itself string content: its backslash doubles, its quote gains one.
+    for (std::size_t i = 0; i < escape.size; ++i) {
+      const char e = escape.text[i];
+      if (e == '\\' || e == '"') {
+        out.PutUnchecked('\\');
+      }
+      out.PutUnchecked(e);
+    }
+  }
+}
+
+// A quote that delimits a JSON string: `"`, or `\"` inside a quoted payload.
+template <Mode mode>
+void PutQuoteUnchecked(Buffer& out) {
+  if constexpr (mode == Mode::kQuoted) {
+    out.PutUnchecked('\\');
+  }
+  out.PutUnchecked('"');
+}
+
+// The escaped bytes of `text`, without quotes. Needs kMaxEscapedByte<mode> per byte reserved.
+template <Mode mode>
+void PutStringContentUnchecked(std::string_view text, Buffer& out) {
   const char* data = text.data();
   const std::size_t size = text.size();
-  out.Reserve(size * 6 + 2);  // every byte escaped as \u00XX at worst
-  out.PutUnchecked('"');
   std::size_t run_start = 0;
   std::size_t i = 0;
   while (i < size) {
@@ -135,11 +165,29 @@ void PutString(std::string_view text, Buffer& out) {
       continue;
     }
     out.PutUnchecked(data + run_start, i - run_start);
-    PutEscaped(c, out);
+    PutEscaped<mode>(c, out);
     run_start = ++i;
   }
   out.PutUnchecked(data + run_start, size - run_start);
-  out.PutUnchecked('"');
+}
+
+template <Mode mode>
+void PutString(std::string_view text, Buffer& out) {
+  out.Reserve(text.size() * kMaxEscapedByte<mode> + 4);
+  PutQuoteUnchecked<mode>(out);
+  PutStringContentUnchecked<mode>(text, out);
+  PutQuoteUnchecked<mode>(out);
+}
+
+// JSON text that is already JSON (a verbatim subtree): as it is, or escaped as string content.
+template <Mode mode>
+void PutJsonText(std::string_view json, Buffer& out) {
+  if constexpr (mode == Mode::kJson) {
+    out.Put(json);
+  } else {
+    out.Reserve(json.size() * kMaxEscapedByte<mode>);
+    PutStringContentUnchecked<Mode::kJson>(json, out);
+  }
 }
 
 void PutNumber(Value v, Buffer& out) {
@@ -161,7 +209,106 @@ void PutNumber(Value v, Buffer& out) {
   out.Advance(static_cast<std::size_t>(end - begin));
 }
 
-void Put(Value v, Buffer& out) {
+}  // namespace
+
+// The memo's table, for MemoScope.
+class QuotedJsonMemoAccess {
+ public:
+  using Entry = QuotedJsonMemo::Entry;
+  static Entry& SlotFor(QuotedJsonMemo& memo, Value v) {
+    std::uint64_t halves[2];
+    static_assert(sizeof(halves) == sizeof(Value));
+    std::memcpy(halves, &v, sizeof(Value));
+    const std::uint64_t hash =
+        halves[0] * 0x9E3779B97F4A7C15ULL ^ halves[1] * 0xC2B2AE3D27D4EB4FULL;
+    return memo.entries_[hash >> 58];  // the top 6 bits: 64 entries
+  }
+  static std::uint32_t generation(const QuotedJsonMemo& memo) { return memo.generation_; }
+  static_assert(QuotedJsonMemo::kEntries == 64);
+};
+
+namespace {
+
+// One AppendJsonAsString call's use of a memo: text from before the call is in `earlier` (the
+// output string), text from this call is still in the buffer, whose byte 0 lands at
+// earlier.size().
+class MemoScope {
+ public:
+  MemoScope(QuotedJsonMemo& memo, std::string_view earlier) : memo_(memo), earlier_(earlier) {}
+
+  // Appends v's text if the memo has it.
+  bool CopyKnown(Value v, Buffer& out) {
+    const auto& entry = QuotedJsonMemoAccess::SlotFor(memo_, v);
+    if (entry.generation != QuotedJsonMemoAccess::generation(memo_) ||
+        std::memcmp(&entry.key, &v, sizeof(Value)) != 0) {
+      return false;
+    }
+    if (entry.offset < earlier_.size()) {
+      out.Put(earlier_.substr(entry.offset, entry.length));
+    } else {
+      out.Reserve(entry.length);  // before taking the pointer: growing moves the buffer
+      out.PutUnchecked(out.view().data() + (entry.offset - earlier_.size()), entry.length);
+    }
+    return true;
+  }
+
+  void Remember(Value v, std::size_t buffer_offset, std::size_t length) {
+    const std::size_t offset = earlier_.size() + buffer_offset;
+    if (offset + length > UINT32_MAX) {
+      return;  // beyond what an entry can point at; such logs are cut long before
+    }
+    auto& entry = QuotedJsonMemoAccess::SlotFor(memo_, v);
+    entry.key = v;
+    entry.offset = static_cast<std::uint32_t>(offset);
+    entry.length = static_cast<std::uint32_t>(length);
+    entry.generation = QuotedJsonMemoAccess::generation(memo_);
+  }
+
+ private:
+  QuotedJsonMemo& memo_;
+  std::string_view earlier_;
+};
+
+// Numbers, literals and punctuation read the same in both modes: only strings differ.
+template <Mode mode>
+void Put(Value v, Buffer& out, MemoScope* memo = nullptr);
+
+template <Mode mode>
+void PutArray(Value v, Buffer& out, MemoScope* memo) {
+  out.Put('[');
+  bool first = true;
+  v.ForEachElement([&](Value item) {
+    if (!first) {
+      out.Put(',');
+    }
+    first = false;
+    Put<mode>(item, out, memo);
+  });
+  out.Put(']');
+}
+
+template <Mode mode>
+void PutObject(Value v, Buffer& out, MemoScope* memo) {
+  out.Put('{');
+  bool first = true;
+  v.ForEachMember([&](std::string_view key, Value item) {
+    if (item.IsMissing()) {
+      return;
+    }
+    if (!first) {
+      out.Put(',');
+    }
+    first = false;
+    PutString<mode>(key, out);
+    out.Put(':');
+    Put<mode>(item, out, memo);
+  });
+  out.Put('}');
+}
+
+// `memo`, only ever given in Mode::kQuoted, copies and records containers.
+template <Mode mode>
+void Put(Value v, Buffer& out, MemoScope* memo) {
   switch (v.type()) {
     case JsonType::kMissing:
       return;
@@ -175,45 +322,36 @@ void Put(Value v, Buffer& out) {
       PutNumber(v, out);
       return;
     case JsonType::kString:
-      PutString(v.AsString(), out);
+      PutString<mode>(v.AsString(), out);
       return;
     case JsonType::kArray: {
-      if (const std::string_view verbatim = v.VerbatimJson(); !verbatim.empty()) {
-        out.Put(verbatim);
+      if (memo != nullptr && memo->CopyKnown(v, out)) {
         return;
       }
-      out.Put('[');
-      bool first = true;
-      v.ForEachElement([&](Value item) {
-        if (!first) {
-          out.Put(',');
-        }
-        first = false;
-        Put(item, out);
-      });
-      out.Put(']');
+      const std::size_t start = out.size();
+      if (const std::string_view verbatim = v.VerbatimJson(); !verbatim.empty()) {
+        PutJsonText<mode>(verbatim, out);
+      } else {
+        PutArray<mode>(v, out, memo);
+      }
+      if (memo != nullptr) {
+        memo->Remember(v, start, out.size() - start);
+      }
       return;
     }
     case JsonType::kObject: {
-      if (const std::string_view verbatim = v.VerbatimJson(); !verbatim.empty()) {
-        out.Put(verbatim);
+      if (memo != nullptr && memo->CopyKnown(v, out)) {
         return;
       }
-      out.Put('{');
-      bool first = true;
-      v.ForEachMember([&](std::string_view key, Value item) {
-        if (item.IsMissing()) {
-          return;
-        }
-        if (!first) {
-          out.Put(',');
-        }
-        first = false;
-        PutString(key, out);
-        out.Put(':');
-        Put(item, out);
-      });
-      out.Put('}');
+      const std::size_t start = out.size();
+      if (const std::string_view verbatim = v.VerbatimJson(); !verbatim.empty()) {
+        PutJsonText<mode>(verbatim, out);
+      } else {
+        PutObject<mode>(v, out, memo);
+      }
+      if (memo != nullptr) {
+        memo->Remember(v, start, out.size() - start);
+      }
       return;
     }
   }
@@ -289,13 +427,30 @@ std::size_t FormatDouble(double d, char* buffer) {
 
 void AppendJsonString(std::string_view text, std::string& out) {
   Buffer& buffer = ThreadBuffer();
-  PutString(text, buffer);
+  PutString<Mode::kJson>(text, buffer);
   out.append(buffer.view());
 }
 
 void AppendJson(Value v, std::string& out) {
   Buffer& buffer = ThreadBuffer();
-  Put(v, buffer);
+  Put<Mode::kJson>(v, buffer);
+  out.append(buffer.view());
+}
+
+void AppendJsonAsString(Value v, std::string& out) {
+  Buffer& buffer = ThreadBuffer();
+  buffer.Put('"');
+  Put<Mode::kQuoted>(v, buffer);
+  buffer.Put('"');
+  out.append(buffer.view());
+}
+
+void AppendJsonAsString(Value v, std::string& out, QuotedJsonMemo& memo) {
+  Buffer& buffer = ThreadBuffer();
+  MemoScope scope(memo, out);
+  buffer.Put('"');
+  Put<Mode::kQuoted>(v, buffer, &scope);
+  buffer.Put('"');
   out.append(buffer.view());
 }
 
@@ -307,7 +462,7 @@ std::string ToJson(Value v) {
 
 std::string_view ToJsonInArena(Value v, Arena& arena) {
   Buffer& buffer = ThreadBuffer();
-  Put(v, buffer);
+  Put<Mode::kJson>(v, buffer);
   return arena.CopyString(buffer.view());
 }
 

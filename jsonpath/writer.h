@@ -9,6 +9,7 @@
 // 1.0E10, 1.0E-5), which is how AWS prints them. Not thread-safe per buffer.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,37 @@ std::string_view ToJsonInArena(Value v, Arena& arena);
 
 // Appends `text` as a quoted, escaped JSON string.
 void AppendJsonString(std::string_view text, std::string& out);
+
+// Appends the JSON text of `v` as a JSON string, exactly AppendJsonString(ToJson(v)), in one
+// pass: how AWS embeds payloads (StartSyncExecution's output, execution logs' input/output).
+void AppendJsonAsString(Value v, std::string& out);
+
+// Where the quoted text of the arrays and objects already appended to one output string sits,
+// so that a container written again is copied rather than walked and escaped again: an
+// execution log repeats each state's input in its output, and states pass most members along
+// unchanged. Keys are Value handles, which are equal only for the same view or node, so an
+// entry stays true while the documents and arenas behind its Value live unchanged and the
+// output string is only appended to: Clear() when either stops being so. Not thread-safe.
+class QuotedJsonMemo {
+ public:
+  void Clear() { ++generation_; }
+
+ private:
+  friend class QuotedJsonMemoAccess;
+  struct Entry {
+    Value key;
+    std::uint32_t offset = 0;  // in the output string
+    std::uint32_t length = 0;
+    std::uint32_t generation = 0;  // live when equal to generation_
+  };
+  static constexpr std::size_t kEntries = 64;  // direct-mapped: a collision replaces
+  Entry entries_[kEntries];
+  std::uint32_t generation_ = 1;
+};
+
+// AppendJsonAsString(v, out), copying the containers `memo` knows from earlier in `out` and
+// remembering the ones it writes.
+void AppendJsonAsString(Value v, std::string& out, QuotedJsonMemo& memo);
 
 // Writes `d` as Java's Double.toString does into `buffer` (at least 32 bytes); returns the
 // length. Non-finite numbers, which JSON cannot hold, are written as "null".

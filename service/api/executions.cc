@@ -179,10 +179,7 @@ void AppendStartSyncExecutionResponse(const ExecutionSlot& slot, std::string& ou
   if (execution.status() == runtime::ExecutionStatus::kSucceeded) {
     if (slot.include_data) {
       out += ",\"output\":";
-      thread_local std::string output;
-      output.clear();
-      AppendJson(execution.output(), output);
-      AppendJsonString(output, out);
+      AppendJsonAsString(execution.output(), out);
     }
     out += ",\"outputDetails\":{\"included\":";
     out += slot.include_data ? "true}" : "false}";

@@ -1,6 +1,7 @@
 #include "jsonpath/value.h"
 
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -171,6 +172,84 @@ TEST(WriterTest, EscapesEveryPositionOfLongStrings) {
     std::string expected = "\"" + text.substr(0, at) + "\\\"" + text.substr(at + 1) + "\"";
     EXPECT_EQ(out, expected) << at;
   }
+}
+
+// AppendJsonAsString writes in one pass what quoting the JSON text would: compared with that
+// on every kind of value, strings with each escape at each block offset, and verbatim subtrees
+// of a lazily parsed (large) document, as views and as arena copies.
+TEST(WriterTest, JsonAsStringIsTheQuotedJsonText) {
+  std::string nasty;  // every escape, as a JSON string
+  AppendJsonString("q\"b\\n\n t\t r\r b\b f\f \x01 \x1f / \xc3\xa9 \x7f", nasty);
+  std::string texts[] = {
+      R"(null)",
+      R"(true)",
+      R"(-12.5e3)",
+      R"("plain")",
+      R"({"a":[1,2.5,"x\"y\\z\n\u0001"],"b":{},"c":[],"\"k\"":null})",
+      "{" + nasty + ":[" + nasty + "]}",
+  };
+  std::vector<std::string> all(std::begin(texts), std::end(texts));
+  for (std::size_t at = 0; at < 20; ++at) {
+    std::string text(20, 'a');
+    text[at] = '"';
+    all.push_back("[\"" + std::string(text.substr(0, at)) + "\\\"" + text.substr(at + 1) + "\"]");
+  }
+  std::string large = "{\"items\":[";
+  for (int i = 0; i < 2000; ++i) {
+    large += (i == 0 ? "" : ",") + std::string(R"({"id":"a\"b\\c","n":12})");
+  }
+  large += "],\"tail\":\"\\u00e9\"}";
+  all.push_back(large);
+  for (const std::string& text : all) {
+    Document doc;
+    Arena arena;  // arena-built values take their own path through the writer
+    const Value parsed = ParseOrDie(doc, text);
+    for (const Value v : {parsed, DeepCopy(parsed, arena)}) {
+      std::string expected;
+      AppendJsonString(ToJson(v), expected);
+      std::string out = "prefix";
+      AppendJsonAsString(v, out);
+      EXPECT_EQ(out, "prefix" + expected) << text.substr(0, 200);
+    }
+  }
+}
+
+// With a memo, containers written before (earlier in the string or earlier in the same value)
+// are copied: the text is the same as without one, payload after payload.
+TEST(WriterTest, MemoizedJsonAsStringWritesTheSameText) {
+  Document doc;
+  const Value input = ParseOrDie(doc, R"({"a":{"q":"x\"y","n":[1,2]},"b":[{"c":"\\"}],"s":"t"})");
+  const Value a = input.Find("a");
+  const Value b = input.Find("b");
+  const Value twice_items[] = {a, b, a, Value::Int(3), b};
+  const Value twice = Value::Array(twice_items, 5);
+  const Member merged_members[] = {{"s", input.Find("s")}, {"a", a}, {"both", twice}};
+  const Value merged = Value::Object(merged_members, 3);
+  const Member unseen_members[] = {{"k\"", Value::String("v\\")}};
+  const Value unseen = Value::Object(unseen_members, 1);
+  const Value repeated_items[] = {unseen, unseen};  // the second copied within one call
+  const Value repeated = Value::Array(repeated_items, 2);
+  const Value payloads[] = {repeated, input, a, merged, twice, input, Value::String("\"s\""), b};
+
+  QuotedJsonMemo memo;
+  std::string with_memo = "{";
+  std::string without = "{";
+  for (const Value v : payloads) {
+    AppendJsonAsString(v, with_memo, memo);
+    AppendJsonAsString(v, without);
+    with_memo += ',';
+    without += ',';
+  }
+  EXPECT_EQ(with_memo, without);
+
+  // After Clear() the memo forgets: a new string with other values at the old offsets.
+  memo.Clear();
+  Document other;
+  const Value replaced = ParseOrDie(other, R"({"z":[true,false]})");
+  std::string fresh;
+  AppendJsonAsString(replaced, fresh, memo);
+  AppendJsonAsString(replaced.Find("z"), fresh, memo);
+  EXPECT_EQ(fresh, R"("{\"z\":[true,false]}""[true,false]")");
 }
 
 TEST(WriterTest, FormatsDoublesAsJavaDoubleToString) {
