@@ -1,6 +1,7 @@
 #include "service/logs/execution_logger.h"
 
 #include <array>
+#include <charconv>
 #include <cstddef>
 #include <cstring>
 
@@ -14,24 +15,13 @@ namespace {
 using runtime::EventType;
 using runtime::StateType;
 
-// AWS truncates a payload whose escaped text exceeds 248 KiB and says so in *Details.
+// AWS cuts a payload's JSON text at 248 KiB and says so in *Details.
 constexpr std::size_t kMaxPayloadBytes = 248 * 1024;
 
 void AppendInt(std::int64_t value, std::string& out) {
-  std::array<char, 24> buffer{};
-  std::size_t n = 0;
-  std::uint64_t magnitude =
-      value < 0 ? ~static_cast<std::uint64_t>(value) + 1 : static_cast<std::uint64_t>(value);
-  do {
-    buffer[n++] = static_cast<char>('0' + magnitude % 10);
-    magnitude /= 10;
-  } while (magnitude != 0);
-  if (value < 0) {
-    out += '-';
-  }
-  while (n > 0) {
-    out += buffer[--n];
-  }
+  char buffer[24];
+  const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
+  out.append(buffer, static_cast<std::size_t>(end - buffer));
 }
 
 void AppendQuotedInt(std::int64_t value, std::string& out) {
@@ -122,12 +112,17 @@ void ExecutionLogger::Reset(const LoggingSettings& settings, std::string_view st
     machine_.assign(state_machine_name);
     stream_minute_ = -1;
   }
-  execution_arn_.assign(execution_arn);
-  role_arn_.assign(role_arn);
-  region_.assign(ArnFields(execution_arn)[3]);
+  // Written into every event: quoted once here.
+  quoted_execution_arn_.clear();
+  AppendJsonString(execution_arn, quoted_execution_arn_);
+  quoted_role_arn_.clear();
+  AppendJsonString(role_arn, quoted_role_arn_);
+  quoted_region_.clear();
+  AppendJsonString(ArnFields(execution_arn)[3], quoted_region_);
   text_.clear();
   events_.clear();
   has_cached_payload_ = false;
+  payload_memo_.Clear();
 }
 
 std::string_view ExecutionLogger::buffered_message(std::size_t i) const {
@@ -180,6 +175,25 @@ void ExecutionLogger::OnEvent(const runtime::Event& event) {
                                 static_cast<std::uint32_t>(text_.size() - begin)});
 }
 
+// Rewrites the payload just appended at cached_offset_ from its JSON text cut at AWS's limit,
+// when that text is over it. Returns whether it was cut.
+bool ExecutionLogger::AppendTruncated(Value value) {
+  scratch_.clear();
+  AppendJson(value, scratch_);
+  if (scratch_.size() <= kMaxPayloadBytes) {
+    return false;
+  }
+  std::size_t cut = kMaxPayloadBytes;
+  while (cut > 0 && (static_cast<unsigned char>(scratch_[cut]) & 0xC0u) == 0x80u) {
+    --cut;  // keep the text valid UTF-8
+  }
+  scratch_.resize(cut);
+  text_.resize(cached_offset_);
+  payload_memo_.Clear();  // it may point past the new end
+  AppendJsonString(scratch_, text_);
+  return true;
+}
+
 // "input":"<json text>","inputDetails":{"truncated":false} — or nothing without execution data.
 // Leaves a trailing comma; the caller's closing code removes it.
 void ExecutionLogger::AppendPayload(std::string_view key, std::string_view details_key,
@@ -196,18 +210,12 @@ void ExecutionLogger::AppendPayload(std::string_view key, std::string_view detai
     text_.append(text_, cached_offset_, cached_length_);
     truncated = cached_truncated_;
   } else {
-    scratch_.clear();
-    AppendJson(value, scratch_);
-    if (scratch_.size() > kMaxPayloadBytes) {
-      std::size_t cut = kMaxPayloadBytes;
-      while (cut > 0 && (static_cast<unsigned char>(scratch_[cut]) & 0xC0u) == 0x80u) {
-        --cut;  // keep the text valid UTF-8
-      }
-      scratch_.resize(cut);
-      truncated = true;
-    }
     cached_offset_ = text_.size();
-    AppendJsonString(scratch_, text_);
+    AppendJsonAsString(value, text_, payload_memo_);
+    // Escaping only lengthens text, so a short escaped payload is short unescaped too.
+    if (text_.size() - cached_offset_ > kMaxPayloadBytes) {
+      truncated = AppendTruncated(value);
+    }
     cached_length_ = text_.size() - cached_offset_;
     cached_payload_ = value;
     cached_truncated_ = truncated;
@@ -248,7 +256,7 @@ void ExecutionLogger::AppendResource(std::string_view resource, bool with_region
   text_ += ',';
   if (with_region) {
     text_ += "\"region\":";
-    AppendJsonString(region_, text_);
+    text_ += quoted_region_;
     text_ += ',';
   }
 }
@@ -281,7 +289,7 @@ void ExecutionLogger::AppendEventJson(const runtime::Event& e) {
     case EventType::kExecutionStarted:
       AppendPayload("input", "inputDetails", e.input);
       text_ += "\"roleArn\":";
-      AppendJsonString(role_arn_, text_);
+      text_ += quoted_role_arn_;
       text_ += ',';
       break;
     case EventType::kExecutionSucceeded:
@@ -359,7 +367,7 @@ void ExecutionLogger::AppendEventJson(const runtime::Event& e) {
   text_ += ",\"event_timestamp\":";
   AppendQuotedInt(e.timestamp_nanos / 1'000'000, text_);
   text_ += ",\"execution_arn\":";
-  AppendJsonString(execution_arn_, text_);
+  text_ += quoted_execution_arn_;
   text_ += ",\"redrive_count\":\"0\"}";
 }
 
@@ -370,10 +378,14 @@ std::size_t ExecutionLogger::Flush(LogStore& store) {
   if (stream_name_.empty()) {
     UpdateStreamName(events_.front().timestamp_ms);
   }
-  const std::size_t n = store.AppendBatch(group_, stream_name_, text_, events_);
-  text_.clear();
+  // The store keeps the text itself; the next execution's text starts at this one's size.
+  const std::size_t capacity = text_.capacity();
+  const std::size_t n = store.AppendBatch(group_, stream_name_, std::move(text_), events_);
+  text_ = std::string();
+  text_.reserve(capacity);
   events_.clear();
   has_cached_payload_ = false;
+  payload_memo_.Clear();
   return n;
 }
 

@@ -33,6 +33,7 @@
 #include <string_view>
 #include <vector>
 
+#include "jsonpath/writer.h"
 #include "runtime/events.h"
 #include "service/api/logging_settings.h"
 #include "service/logs/log_store.h"
@@ -71,6 +72,7 @@ class ExecutionLogger final : public runtime::EventSink {
  private:
   void AppendEventJson(const runtime::Event& event);
   void AppendPayload(std::string_view key, std::string_view details_key, Value value);
+  bool AppendTruncated(Value value);
   void AppendResource(std::string_view resource, bool with_region);
   void UpdateStreamName(std::int64_t timestamp_ms);
 
@@ -79,14 +81,15 @@ class ExecutionLogger final : public runtime::EventSink {
   std::uint32_t stream_id_;
   std::string group_;
   std::string machine_;
-  std::string execution_arn_;
-  std::string role_arn_;
-  std::string region_;
+  std::string quoted_execution_arn_;  // as JSON strings
+  std::string quoted_role_arn_;
+  std::string quoted_region_;
   std::string stream_name_;
   std::int64_t stream_minute_ = -1;  // the minute stream_name_ was built for
   std::string text_;                 // every message of the execution, back to back
   std::vector<PackedEvent> events_;
-  std::string scratch_;  // a payload's JSON text before it is quoted
+  QuotedJsonMemo payload_memo_;  // payload members already in text_
+  std::string scratch_;          // an oversized payload's JSON text, to be cut and quoted
   // The last payload written, as its quoted text in text_: a state's output is usually the
   // next state's input, the very same Value, and escaping it twice is most of a log's cost.
   Value cached_payload_;

@@ -347,9 +347,9 @@ std::size_t LogStore::AppendBatch(std::string_view group, std::string_view strea
 }
 
 std::size_t LogStore::AppendBatch(std::string_view group, std::string_view stream,
-                                  std::string_view packed_text,
-                                  std::span<const PackedEvent> events) {
-  std::shared_ptr<const std::string> blob = std::make_shared<const std::string>(packed_text);
+                                  std::string&& packed_text, std::span<const PackedEvent> events) {
+  std::shared_ptr<const std::string> blob =
+      std::make_shared<const std::string>(std::move(packed_text));
   return impl_->Append(group, stream, blob, events.size(),
                        [&](std::size_t i) { return events[i]; });
 }

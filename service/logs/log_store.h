@@ -124,8 +124,9 @@ class LogStore {
   // when missing. Ingestion time is now. Returns the number of events stored.
   std::size_t AppendBatch(std::string_view group, std::string_view stream,
                           std::span<const LogEventInput> events);
+  // Events whose messages are slices of `packed_text`, which the store keeps as it is.
   std::size_t AppendBatch(std::string_view group, std::string_view stream,
-                          std::string_view packed_text, std::span<const PackedEvent> events);
+                          std::string&& packed_text, std::span<const PackedEvent> events);
 
   // --- administration ------------------------------------------------------------------------
   StoreStatus CreateGroup(std::string_view group);

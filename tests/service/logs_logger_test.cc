@@ -122,6 +122,41 @@ TEST(LogsLoggerTest, WithoutExecutionDataInputAndOutputAreStripped) {
   }
 }
 
+// AWS cuts a payload's JSON text at 248 KiB (keeping UTF-8 whole) and says so in *Details. An
+// escaped text over the limit whose JSON text is under it stays whole.
+TEST(LogsLoggerTest, PayloadsOverTheLimitAreCutAndFlagged) {
+  constexpr std::size_t kLimit = 248 * 1024;
+  const auto payload_of = [](const std::string& message) {
+    const Json parsed(message);
+    return std::pair(parsed.Detail("input"),
+                     parsed.DetailsJson().find(R"("truncated":true)") != std::string::npos);
+  };
+  // 250 KiB of "é" (2 bytes each) after 3 bytes: the "é" that the limit splits is dropped.
+  const std::string long_text = "[\"a" + [] {
+    std::string s;
+    while (s.size() < 250 * 1024) {
+      s += "\xc3\xa9";
+    }
+    return s;
+  }() + "\"]";
+  ExecutionLogger logger;
+  auto messages = RunLogged(logger, kPassMachine, long_text, "ALL", true);
+  ASSERT_EQ(messages.size(), 4U);
+  auto [input, cut] = payload_of(messages[0]);
+  EXPECT_TRUE(cut);
+  EXPECT_EQ(input.size(), kLimit - 1);
+  EXPECT_EQ(input, long_text.substr(0, kLimit - 1));
+
+  // 200 KiB of backslashes (escaped pairs): 400 KiB escaped again, but the JSON text is under
+  // the limit.
+  const std::string backslashes = "[\"" + std::string(200 * 1024, '\\') + "\"]";
+  messages = RunLogged(logger, kPassMachine, backslashes, "ALL", true);
+  ASSERT_EQ(messages.size(), 4U);
+  std::tie(input, cut) = payload_of(messages[1]);
+  EXPECT_FALSE(cut);
+  EXPECT_EQ(input, backslashes);
+}
+
 constexpr std::string_view kFailMachine = R"({"StartAt":"P","States":{
     "P":{"Type":"Pass","Next":"F"},
     "F":{"Type":"Fail","Error":"Oops","Cause":"it broke"}}})";

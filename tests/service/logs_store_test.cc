@@ -36,9 +36,8 @@ TEST(LogStoreTest, AppendBatchCreatesGroupAndStreamAndKeepsOrder) {
 
 TEST(LogStoreTest, PackedBatchSlicesOneText) {
   LogStore store;
-  const std::string text = "helloworld";
   const PackedEvent events[] = {{1, 0, 5}, {2, 5, 5}};
-  store.AppendBatch("g", "s", text, events);
+  store.AppendBatch("g", "s", std::string("helloworld"), events);
   LogEventRange range;
   ASSERT_EQ(store.ReadStream("g", "s", {}, range), StoreStatus::kOk);
   EXPECT_EQ(Messages(range), (std::vector<std::string>{"hello", "world"}));
