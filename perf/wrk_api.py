@@ -5,12 +5,15 @@ Starts stepd (`stepd serve`) and the HTTP floor (perf/floor_server.cc, a Beast s
 parses the request body with simdjson and answers a fixed 200) on free ports, checks one answer
 from each endpoint (a wrong answer is a failure, never measured), then runs wrk against
 
-  floor   POST /                                 the AWS-shaped StartSyncExecution body
-  aws     POST / (X-Amz-Target StartSyncExecution) the same body, byte for byte
-  native  POST /v1/state-machines/<name>:sync    the raw input
+  floor          POST /                                 the AWS-shaped StartSyncExecution body
+  aws            POST / (X-Amz-Target StartSyncExecution) the same body, byte for byte
+  native         POST /v1/state-machines/<name>:sync    the raw input
+  aws_logged     as aws, on a copy of the machine logging ALL with includeExecutionData
+  native_logged  as native, on that copy
 
 interleaved per repetition, and reports per target the median requests/s, p50/p99, errors and
-server CPU per request, and the ratios aws/floor and native/floor. See perf/README.md.
+server CPU per request, and the ratios aws/floor, native/floor, aws_logged/aws and
+native_logged/native. See perf/README.md.
 
 Exit status: 0 done (with --check: no errors and every ratio on target), 1 a check failed, an
 answer was wrong or a server died, 2 usage or a missing program. Progress goes to stderr; the
@@ -39,9 +42,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 PERF = REPO / "perf"
 ARN_PREFIX = "arn:aws:states:us-east-1:123456789012:stateMachine:"
-TARGETS = ("floor", "aws", "native")
-# The issue's targets: requests/s of each stepd endpoint relative to the floor's, same run.
-RATIO_TARGETS = {"aws": 0.50, "native": 0.70}
+TARGETS = ("floor", "aws", "native", "aws_logged", "native_logged")
+# The targets: requests/s of a target relative to its baseline's, in the same run. The stepd
+# endpoints against the HTTP floor; execution logging (ALL, with data) against the same endpoint
+# on the same machine with logging OFF.
+RATIO_TARGETS = {("aws", "floor"): 0.50, ("native", "floor"): 0.70,
+                 ("aws_logged", "aws"): 0.70, ("native_logged", "native"): 0.70}
+LOGGED_SUFFIX = "_logged"
 READY_TIMEOUT_S = 30
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 NCPU = os.cpu_count() or 1
@@ -174,7 +181,7 @@ def verify(target, url, body, headers, expected):
         document = json.loads(reply)
         if target == "floor":
             return
-        if target == "aws":
+        if target.startswith("aws"):
             if document.get("status") != "SUCCEEDED":
                 raise Failure(f"aws: status is not SUCCEEDED: {shown}")
             output = json.loads(document["output"])
@@ -185,6 +192,21 @@ def verify(target, url, body, headers, expected):
     if not same_json(output, expected):
         raise Failure(f"{target}: wrong output\n  got:      {json.dumps(output, sort_keys=True)}"
                       f"\n  expected: {json.dumps(expected, sort_keys=True)}")
+
+
+def verify_logged(target, server_url, group):
+    """The logged machine really logs: its log group holds an execution event, with data."""
+    status, reply = post(server_url + "/", json.dumps({"logGroupName": group, "limit": 1}).encode(),
+                         {"Content-Type": "application/x-amz-json-1.1",
+                          "X-Amz-Target": "Logs_20140328.FilterLogEvents"})
+    try:
+        message = json.loads(json.loads(reply)["events"][0]["message"])
+        if status == 200 and message["type"] == "ExecutionStarted" and message["details"]["input"]:
+            return
+    except (ValueError, KeyError, IndexError, TypeError):
+        pass
+    raise Failure(f"{target}: log group {group} lacks the execution's events "
+                  f"({status}: {reply[:300].decode(errors='replace')})")
 
 
 # --- wrk -----------------------------------------------------------------------------------------
@@ -311,18 +333,19 @@ def judge(summaries):
         if errors:
             failures.append(f"{target}: {errors} errors (non-2xx {summary['non2xx']}, socket "
                             f"{summary['socket_errors']}, during warm-up {summary['warmup_errors']})")
-    floor = summaries.get("floor")
-    for target, minimum in RATIO_TARGETS.items():
-        if floor is None or target not in summaries:
+    for (target, baseline), minimum in RATIO_TARGETS.items():
+        if target not in summaries or baseline not in summaries:
             continue
-        ratio = summaries[target]["rps_median"] / floor["rps_median"]
-        per_rep = [r["rps"] / f["rps"] for r, f in zip(summaries[target]["runs"], floor["runs"])]
-        cpu_ratio = (floor["server_cpu_us_per_req_median"]
+        base = summaries[baseline]
+        ratio = summaries[target]["rps_median"] / base["rps_median"]
+        per_rep = [r["rps"] / b["rps"] for r, b in zip(summaries[target]["runs"], base["runs"])]
+        cpu_ratio = (base["server_cpu_us_per_req_median"]
                      / summaries[target]["server_cpu_us_per_req_median"])
-        ratios[f"{target}/floor"] = {"ratio": ratio, "target": minimum, "ok": ratio >= minimum,
-                                     "per_repetition": per_rep, "cpu_ratio": cpu_ratio}
+        ratios[f"{target}/{baseline}"] = {"ratio": ratio, "target": minimum,
+                                          "ok": ratio >= minimum, "per_repetition": per_rep,
+                                          "cpu_ratio": cpu_ratio}
         if ratio < minimum:
-            failures.append(f"{target}/floor = {ratio:.1%}, below the target {minimum:.0%}")
+            failures.append(f"{target}/{baseline} = {ratio:.1%}, below the target {minimum:.0%}")
     return ratios, failures
 
 
@@ -348,7 +371,8 @@ def print_table(config, summaries, ratios, failures):
     print()
     for name, r in ratios.items():
         spread = ", ".join(f"{x:.0%}" for x in r["per_repetition"])
-        print(f"{name}: {r['ratio']:.1%} of the floor's req/s (target ≥ {r['target']:.0%}: "
+        baseline = name.split("/")[1]
+        print(f"{name}: {r['ratio']:.1%} of {baseline}'s req/s (target ≥ {r['target']:.0%}: "
               f"{'ok' if r['ok'] else 'BELOW'}); per repetition {spread}; "
               f"by CPU per request {r['cpu_ratio']:.1%}")
     warm = sum(s["warmup_errors"] for s in summaries.values())
@@ -374,7 +398,7 @@ def parse_args():
     parser.add_argument("--workload", default="iot_ingest",
                         help="a folder of SHARED/bench/workloads (default iot_ingest)")
     parser.add_argument("--targets", default=",".join(TARGETS),
-                        help="comma-separated subset of floor,aws,native (default all)")
+                        help="comma-separated subset of " + ",".join(TARGETS) + " (default all)")
     parser.add_argument("--threads", type=int, default=2, help="server threads (both servers)")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
@@ -395,6 +419,9 @@ def parse_args():
     unknown = set(args.targets) - set(TARGETS)
     if unknown or not args.targets or len(set(args.targets)) != len(args.targets):
         parser.error(f"--targets: a comma-separated subset of {','.join(TARGETS)}")
+    for target in args.targets:  # a logged target is judged against its unlogged twin
+        if target.endswith(LOGGED_SUFFIX) and target[:-len(LOGGED_SUFFIX)] not in args.targets:
+            args.targets.append(target[:-len(LOGGED_SUFFIX)])
     args.targets = [t for t in TARGETS if t in args.targets]  # fixed order: floor first
     for name in ("threads", "connections", "duration", "repetitions", "wrk_threads"):
         if getattr(args, name) < 1:
@@ -422,18 +449,22 @@ def main():
     workload = args.shared / "bench" / "workloads" / args.workload
     for name in ("definition.json", "input.json", "expected_output.json"):
         need_file(workload / name, f"workload file {name}")
-    uses_stepd = any(t in args.targets for t in ("aws", "native"))
+    uses_stepd = any(t != "floor" for t in args.targets)
     if "floor" in args.targets:
         need_file(args.floor, "the HTTP floor binary (--floor)")
     if uses_stepd:
         need_file(args.stepd, "the stepd binary (--stepd)")
 
     machine = args.workload
+    logged_machine = machine + LOGGED_SUFFIX
+    log_group = f"/aws/vendedlogs/states/{logged_machine}"
     input_text = json.dumps(json.loads((workload / "input.json").read_text()),
                             separators=(",", ":"))
     expected = json.loads((workload / "expected_output.json").read_text())
     aws_body = json.dumps({"stateMachineArn": ARN_PREFIX + machine, "input": input_text},
                           separators=(",", ":")).encode()
+    aws_logged_body = aws_body.replace((ARN_PREFIX + machine).encode(),
+                                       (ARN_PREFIX + logged_machine).encode(), 1)
     native_body = input_text.encode()
     aws_headers = {"Content-Type": "application/x-amz-json-1.0",
                    "X-Amz-Target": "AWSStepFunctions.StartSyncExecution"}
@@ -445,7 +476,13 @@ def main():
         definitions = tmp / "definitions"
         definitions.mkdir()
         shutil.copyfile(workload / "definition.json", definitions / f"{machine}.asl.json")
+        shutil.copyfile(workload / "definition.json", definitions / f"{logged_machine}.asl.json")
+        (definitions / f"{logged_machine}.config.json").write_text(json.dumps(
+            {"loggingConfiguration": {"level": "ALL", "includeExecutionData": True, "destinations": [
+                {"cloudWatchLogsLogGroup": {"logGroupArn":
+                    f"arn:aws:logs:us-east-1:123456789012:log-group:{log_group}:*"}}]}}))
         (tmp / "aws_body.json").write_bytes(aws_body)
+        (tmp / "aws_logged_body.json").write_bytes(aws_logged_body)
         (tmp / "native_body.json").write_bytes(native_body)
         threads = str(args.threads)
         floor = stepd = None
@@ -475,11 +512,18 @@ def main():
                                 tmp / "aws_body.json")
                 specs["native"] = (stepd, f"{stepd.url}/v1/state-machines/{machine}:sync",
                                    PERF / "native_sync.lua", tmp / "native_body.json")
+                specs["aws_logged"] = (stepd, stepd.url + "/", PERF / "aws_sync.lua",
+                                       tmp / "aws_logged_body.json")
+                specs["native_logged"] = (
+                    stepd, f"{stepd.url}/v1/state-machines/{logged_machine}:sync",
+                    PERF / "native_sync.lua", tmp / "native_body.json")
             specs = {t: specs[t] for t in args.targets}
 
             for target, (server, url, _, body_file) in specs.items():
-                headers = native_headers if target == "native" else aws_headers
+                headers = native_headers if target.startswith("native") else aws_headers
                 verify(target, url, body_file.read_bytes(), headers, expected)
+                if target.endswith(LOGGED_SUFFIX):
+                    verify_logged(target, server.url, log_group)
                 log(f"{target}: answer checked at {url}")
 
             warmup_errors = {t: 0 for t in specs}
