@@ -4,6 +4,8 @@
 #include <iostream>
 #include <string>
 
+#include <unistd.h>
+
 #include "service/api/arn.h"
 #include "service/api/control_plane.h"
 #include "service/api/definitions_dir.h"
@@ -11,6 +13,7 @@
 #include "service/cli/commands.h"
 #include "service/logs/log_store.h"
 #include "service/logs/logs_api.h"
+#include "service/oplog/oplog.h"
 #include "service/server/server.h"
 
 namespace stepd::cli {
@@ -20,12 +23,12 @@ namespace {
 constexpr const char* kUsage =
     R"(usage: stepd serve [--host ADDR] [--port N] [--threads N] [--definitions DIR]
                    [--region R] [--account A] [--max-async N] [--drain-seconds S]
-                   [--log-dir DIR]
+                   [--log-dir DIR] [--log-level LEVEL] [--log-format FORMAT]
 
 Serves the AWS Step Functions API (JSON 1.0 protocol, for the AWS CLI and SDKs with
 --endpoint-url http://HOST:PORT) and stepd's native endpoints for EXPRESS state machines, all
 in memory. Prints "stepd: listening on http://HOST:PORT" on standard output once it accepts
-connections; everything else goes to standard error.
+connections; its own log (start-up, warnings, the drain report) goes to standard error.
 
   --host ADDR          address to bind (default 127.0.0.1: loopback only)
   --port N             port (default 8083; 0 picks a free one)
@@ -40,6 +43,9 @@ connections; everything else goes to standard error.
                        accepted asynchronous executions (default 30)
   --log-dir DIR        also write every execution log event as a JSON line to
                        DIR/<log group>.jsonl (rotated), so logs outlive a restart
+  --log-level LEVEL    stepd's own log: trace, debug, info, warn, error or off (default info)
+  --log-format FORMAT  text (default) or json: one object per line with time, level, logger,
+                       message and the record's fields
 
 Endpoints:
   POST / with X-Amz-Target: AWSStepFunctions.<Action>   the AWS API (any path, any Host)
@@ -55,6 +61,12 @@ Endpoints:
 Exit status: 0 after a clean shutdown, 1 when the drain timed out, 2 on a usage error or when
 the server cannot start.
 )";
+
+// The levels this command logs at, short so that the calls read as the log does.
+constexpr auto kDebug = spdlog::level::debug;
+constexpr auto kInfo = spdlog::level::info;
+constexpr auto kWarn = spdlog::level::warn;
+constexpr auto kError = spdlog::level::err;
 
 bool ParseNumber(const std::optional<std::string>& text, std::uint64_t max, std::uint64_t& out) {
   if (!text) {
@@ -79,7 +91,9 @@ int ServeCommand(const std::vector<std::string>& args) {
                                              {"account", true},
                                              {"max-async", true},
                                              {"drain-seconds", true},
-                                             {"log-dir", true}});
+                                             {"log-dir", true},
+                                             {"log-level", true},
+                                             {"log-format", true}});
   if (parsed.Has("help")) {
     std::cout << kUsage;
     return kExitOk;
@@ -125,57 +139,84 @@ int ServeCommand(const std::vector<std::string>& args) {
       config.account.find_first_not_of("0123456789") != std::string::npos) {
     return usage_error("--account must be a 12-digit account id");
   }
+  const auto level = oplog::ParseLevel(parsed.Value("log-level").value_or("info"));
+  if (!level) {
+    return usage_error("--log-level must be one of trace, debug, info, warn, error, off");
+  }
+  const auto format = oplog::ParseFormat(parsed.Value("log-format").value_or("text"));
+  if (!format) {
+    return usage_error("--log-format must be text or json");
+  }
+
+  // From here on, stepd's own messages are log records; only the ready line goes to stdout.
+  const oplog::OpLog log({.level = *level, .format = *format});
+  oplog::Log(kInfo, "starting", {{"version", STEPD_VERSION}, {"pid", ::getpid()}});
+  const std::string definitions = parsed.Value("definitions").value_or("");
+  const std::string log_dir = parsed.Value("log-dir").value_or("");
+  oplog::Log(kDebug, "configuration",
+             {{"host", options.host},
+              {"port", options.port},
+              {"threads", options.threads},
+              {"max_async", options.max_async_executions},
+              {"drain_seconds", drain},
+              {"region", config.region},
+              {"account", config.account},
+              {"definitions", definitions},
+              {"log_dir", log_dir}});
 
   metrics::ServiceMetrics metrics(STEPD_VERSION);
   service::Registry registry;
   service::ControlPlane control_plane(registry, config);
   control_plane.set_metrics(&metrics);
-  if (const auto dir = parsed.Value("definitions")) {
+  if (!definitions.empty()) {
     std::vector<std::string> warnings;
-    auto loaded = service::LoadDefinitionsDirectory(*dir, control_plane, warnings);
+    auto loaded = service::LoadDefinitionsDirectory(definitions, control_plane, warnings);
     for (const std::string& warning : warnings) {
-      std::cerr << "stepd serve: " << warning << "\n";
+      oplog::Log(kWarn, warning);
     }
     if (!loaded) {
-      std::cerr << "stepd serve: " << loaded.error().message << "\n";
+      // The message names the file and holds every diagnostic, as the API would answer.
+      oplog::Log(kError, loaded.error().message,
+                 {{"code", loaded.error().code}, {"definitions", definitions}});
       return kExitUsage;
     }
-    std::cerr << "stepd serve: " << *loaded << " state machine(s) from " << *dir << "\n";
+    oplog::Log(kInfo, "state machines loaded", {{"count", *loaded}, {"definitions", definitions}});
+  }
+  const auto machines = registry.Snapshot();
+  for (const auto& [name, record] : *machines) {
+    oplog::Log(kDebug, "state machine", {{"name", name}, {"arn", record->arn}});
   }
 
   logs::LogStore::Options log_options;
-  log_options.log_dir = parsed.Value("log-dir").value_or("");
+  log_options.log_dir = log_dir;
   logs::LogStore log_store(log_options);
   logs::LogsApi logs_api(log_store, {config.region, config.account, config.partition});
   service::Server server(options, control_plane, metrics, log_store, logs_api);
-  if (auto error = server.Listen()) {
-    std::cerr << "stepd serve: " << *error << "\n";
+  if (auto listen_error = server.Listen()) {
+    oplog::Log(kError, *listen_error, {{"host", options.host}, {"port", options.port}});
     return kExitUsage;
   }
   const std::string url = "http://" + options.host + ":" + std::to_string(server.port());
-  const auto machines = registry.Snapshot();
-  for (const auto& [name, record] : *machines) {
-    std::cerr << "  " << record->arn << "\n";
+  oplog::Log(kInfo, "listening", {{"url", url}, {"threads", server.threads()}});
+  if (*format == oplog::Format::kText) {  // for a person at a terminal, not for a log shipper
+    if (!machines->empty()) {
+      oplog::Log(kInfo, "Try: curl -s -X POST " + url + "/v1/state-machines/" +
+                            machines->begin()->first + ":sync -d '{}'");
+    }
+    oplog::Log(kInfo, "Try: aws --endpoint-url " + url +
+                          " stepfunctions list-state-machines   (see README.md for "
+                          "StartSyncExecution)");
+    oplog::Log(kInfo, "Ctrl-C to stop (drains for up to " + std::to_string(drain) + "s)");
   }
-  if (!machines->empty()) {
-    const std::string& name = machines->begin()->first;
-    std::cerr << "Try:\n  curl -s -X POST " << url << "/v1/state-machines/" << name
-              << ":sync -d '{}'\n"
-              << "  aws --endpoint-url " << url
-              << " stepfunctions list-state-machines   (see README.md for StartSyncExecution)\n";
-  }
-  std::cerr << "stepd serve: " << server.threads() << " worker thread(s); Ctrl-C to stop\n";
   std::cout << "stepd: listening on " << url << std::endl;
 
   const service::DrainReport report = server.Run();
-  std::cerr << "stepd serve: stopped; " << report.async_completed_while_draining
-            << " asynchronous execution(s) finished while draining";
-  if (report.timed_out) {
-    std::cerr << "; drain timed out: " << report.async_abandoned
-              << " asynchronous execution(s) and " << report.requests_abandoned
-              << " request(s) abandoned";
-  }
-  std::cerr << "\n";
+  // A timed-out drain abandoned accepted work: an error, and exit status 1.
+  oplog::Log(report.timed_out ? kError : kInfo, "stopped",
+             {{"async_completed_while_draining", report.async_completed_while_draining},
+              {"async_abandoned", report.async_abandoned},
+              {"requests_abandoned", report.requests_abandoned},
+              {"timed_out", report.timed_out}});
   return report.timed_out ? kExitFailed : kExitOk;
 }
 
