@@ -280,7 +280,11 @@ struct Server::Impl {
   std::atomic<std::size_t> sessions_open{0};
   std::atomic<std::size_t> sessions_busy{0};  // between reading a request and answering it
   std::mutex shutdown_mutex;
-  net::io_context* control_io = nullptr;  // Run()'s loop, for Shutdown() to post to
+  // Run()'s loop. It exists from the start so that the signals are caught from Listen() on: a
+  // SIGTERM right after the server said it listens is a drain, not the default death.
+  net::io_context control{1};
+  net::signal_set signals{control};
+  net::io_context* control_io = nullptr;  // `control` while Run() runs, for Shutdown() to post to
   std::function<void()> request_drain;    // starts the drain on that loop
 
   std::optional<std::string> Listen();
@@ -433,6 +437,10 @@ static void ParseBuffered(http::request_parser<http::string_body>& parser,
 
 std::optional<std::string> Server::Impl::Listen() {
   beast::error_code ec;
+  if (options.handle_signals) {
+    signals.add(SIGINT);  // throws only when the process is out of descriptors
+    signals.add(SIGTERM);
+  }
   const net::ip::address address = net::ip::make_address(options.host, ec);
   if (ec) {
     return "invalid --host '" + options.host + "': " + ec.message();
@@ -832,8 +840,8 @@ DrainReport Server::Run() {
 
   // The control loop waits for a signal or Shutdown(), then watches the drain: done when no
   // asynchronous execution and no connection is left, or when the drain timeout says so.
-  net::io_context control;
-  net::signal_set signals(control);
+  net::io_context& control = impl.control;
+  net::signal_set& signals = impl.signals;
   net::steady_timer deadline(control);
   net::steady_timer poll(control);
   DrainReport report;
@@ -873,8 +881,6 @@ DrainReport Server::Run() {
     watch();
   };
   if (impl.options.handle_signals) {
-    signals.add(SIGINT);
-    signals.add(SIGTERM);
     signals.async_wait([&](beast::error_code ec, int) {
       if (!ec) {
         drain();

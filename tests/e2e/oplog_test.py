@@ -78,9 +78,7 @@ class Serve:
 
     def stop(self, expect_status: int = 0) -> bytes:
         """SIGTERM; checks the exit status and that stdout held only the ready line."""
-        # stepd prints the ready line just before its server installs the SIGTERM handler, so a
-        # signal sent at once may find the default action; a request first closes that window.
-        harness.http("GET", self.url + "/healthz")
+        # Sent as soon as the ready line is read: stepd must already drain on it by then.
         self.proc.send_signal(signal.SIGTERM)
         try:
             status = self.proc.wait(timeout=30)
