@@ -1,7 +1,8 @@
 // Fuzzes Document::Parse and the writer: any text that parses must print as JSON that parses
 // again into an equal value (DeepEquals). Parse errors are expected; a round trip that fails
 // or changes the value aborts with both texts. The lazy representation (used for large inputs)
-// is forced on a third document and must agree with the DOM: same acceptance, same output.
+// is forced on a third document and must agree with the DOM: same acceptance, same error, same
+// output.
 
 #include <cstddef>
 #include <cstdint>
@@ -39,6 +40,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         "");
   }
   if (!parsed) {
+    if (parsed.error().cause != parsed_lazily.error().cause) {
+      Die("the lazy parser names the mistake differently", input,
+          std::string(parsed_lazily.error().cause));
+    }
     return 0;
   }
   const std::string output = stepd::ToJson(*parsed);

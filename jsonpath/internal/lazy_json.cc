@@ -41,32 +41,41 @@ bool SimdjsonNumber(const unsigned char* p, LazyJson::Number& out) {
   return simdjson::fallback::numberparsing::parse_number(p, writer) == simdjson::SUCCESS;
 }
 
+// Whether the token at `p` is a number that simdjson's parser rejects.
+bool IsBadNumber(const unsigned char* p) {
+  LazyJson::Number number;
+  return (*p == '-' || static_cast<unsigned char>(*p - '0') < 10) && !SimdjsonNumber(p, number);
+}
+
 enum class NumberCheck { kInvalid, kVerbatim, kNotVerbatim };
 
-// Validates the number starting at `p`. Short integers, by far the most common numbers, are
-// checked eight bytes at a time; the rest goes through simdjson's parser. Integers print as
-// written, except "-0" (the writer prints 0); other numbers print in Java's format, which may
-// differ from the input, so they are never copied verbatim.
-NumberCheck CheckNumber(const unsigned char* p) {
-  const bool negative = *p == '-';
-  const unsigned char* digits = p + (negative ? 1 : 0);
+// Whether the bytes from `digits` up to `end`, one to seven of them, are all digits; the caller
+// has checked the first. Reads eight bytes, which the padding after the text allows. A byte b is
+// flagged when b - '0' borrows into its high bit or b + 0x46 carries into it; a borrow or a carry
+// only reaches the bytes above a flagged one, so the first flagged byte is the first non-digit.
+bool AllDigitsUpTo(const unsigned char* digits, const unsigned char* end) {
   std::uint64_t word;
   std::memcpy(&word, digits, sizeof(word));
-  // A byte is a digit when (byte ^ '0') <= 9; the high bit of each lane marks the others.
-  constexpr std::uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
-  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-  const std::uint64_t x = word ^ 0x3030303030303030ULL;
-  const std::uint64_t not_digit = (((x & kLow7) + 0x7676767676767676ULL) | x) & kHigh;
-  if (not_digit != 0) {
-    const int count = std::countr_zero(not_digit) / 8;
-    const unsigned char next = digits[count];
-    if (next != '.' && next != 'e' && next != 'E') {
-      if (count == 0 || (digits[0] == '0' && count > 1) || EndsTokenBadly(next)) {
-        return NumberCheck::kInvalid;
-      }
-      return negative && count == 1 && digits[0] == '0' ? NumberCheck::kNotVerbatim
-                                                        : NumberCheck::kVerbatim;
-    }
+  const std::uint64_t flagged =
+      ((word - 0x3030303030303030ULL) | (word + 0x4646464646464646ULL)) & 0x8080808080808080ULL;
+  // The byte at `end` starts the next token, so it is flagged when it lies in the word; bit 63
+  // keeps the count defined when it does not (a longer number, which then fails here).
+  return std::countr_zero(flagged | (std::uint64_t{1} << 63)) == 8 * (end - digits) + 7;
+}
+
+// Validates the number at `p` (which starts with '-' or a digit) that the token at `end` follows.
+// The pass checks the most common numbers, positive integers written right before the next
+// token, inline with AllDigitsUpTo; this handles the rest. Short integers are settled here too,
+// and anything else by simdjson's parser. Integers print as written, except "-0" (the writer
+// prints 0); other numbers print in Java's format, which may differ from the input, so they are
+// never copied verbatim.
+[[gnu::noinline]] NumberCheck CheckNumber(const unsigned char* p, const unsigned char* end) {
+  const unsigned char* digits = p + (*p == '-' ? 1 : 0);
+  if (static_cast<unsigned char>(digits[0] - '1') < 9 && AllDigitsUpTo(digits, end)) {
+    return NumberCheck::kVerbatim;
+  }
+  if (digits[0] == '0' && digits + 1 == end) {
+    return digits == p ? NumberCheck::kVerbatim : NumberCheck::kNotVerbatim;
   }
   LazyJson::Number number;
   if (!SimdjsonNumber(p, number)) {
@@ -75,6 +84,9 @@ NumberCheck CheckNumber(const unsigned char* p) {
   return number.kind == LazyJson::Number::Kind::kDouble ? NumberCheck::kNotVerbatim
                                                         : NumberCheck::kVerbatim;
 }
+
+// The byte that closes an object or an array.
+unsigned char ClosingByte(bool object) { return object ? '}' : ']'; }
 
 // `atom` is "true", "false" or "null", which must end where the token ends.
 template <std::size_t kSize>
@@ -108,6 +120,7 @@ error_code LazyJson::Reserve(std::size_t size, std::size_t max_depth) {
   }
   // Stage 1 writes at most one token per byte and two sentinels after them.
   side_ = std::make_unique_for_overwrite<Token[]>(capacity + 2);
+  escaped_bits_ = std::make_unique<std::uint64_t[]>(capacity / 64 + 1);  // all clear
   // Decoding never lengthens a string; simdjson's decoder may write a block past its end.
   decoded_ =
       std::make_unique_for_overwrite<std::uint8_t[]>(capacity + 2 * simdjson::SIMDJSON_PADDING);
@@ -133,8 +146,23 @@ error_code LazyJson::Build(const char* text, std::size_t size, std::size_t max_d
   positions_ = stage1_->structural_indexes.get();
   tokens_ = stage1_->n_structural_indexes;
   decoded_size_ = 0;
+  for (const Span& span : escaped_) {
+    escaped_bits_[span.token / 64] = 0;
+  }
   escaped_.clear();
-  return Validate();
+  Checked grammar = Validate();
+  // The pass lets a number end where the next token starts. The DOM reads the number first, and
+  // rejects it when that token's first byte may not end a number (a quote, or a control
+  // character that stage 1 takes for punctuation).
+  if (grammar.error == simdjson::TAPE_ERROR && grammar.token != 0 &&
+      IsBadNumber(reinterpret_cast<const unsigned char*>(text) + positions_[grammar.token - 1])) {
+    grammar = {simdjson::NUMBER_ERROR, grammar.token - 1};
+  }
+  // The DOM parser reports the first mistake in the text: a bad escape in a string before the
+  // token where the grammar failed comes first.
+  const error_code strings =
+      DecodeEscapes(grammar.error == simdjson::SUCCESS ? size : positions_[grammar.token]);
+  return strings != simdjson::SUCCESS ? strings : grammar.error;
 }
 
 bool LazyJson::DecodeEscaped(Token t) {
@@ -146,7 +174,7 @@ bool LazyJson::DecodeEscaped(Token t) {
   }
   const auto length = static_cast<std::uint32_t>(end - out);
   escaped_.push_back(Span{t, static_cast<std::uint32_t>(decoded_size_), length});
-  side_[t] = t | kEscaped;
+  escaped_bits_[t / 64] |= std::uint64_t{1} << (t % 64);
   decoded_size_ += length;
   return true;
 }
@@ -160,175 +188,219 @@ std::string_view LazyJson::Decoded(Token t) const {
 }
 
 // The grammar as a state machine over the tokens, in the style of simdjson's stage 2 but
-// writing no tape: each label is a state, and the byte at each token decides the next one.
-// Tokens at or past tokens_ are never read as values (stage 1 leaves the text's length after
-// the last one, which is where a string at the end of a truncated text reads its end).
-// Whitespace between tokens is not tracked here, where it would cost a load per token, but
-// when a container's text is about to be copied (VerbatimText).
-error_code LazyJson::Validate() {
+// writing no tape: each label is a state, and the byte at each token decides the next one. The
+// pass costs a few instructions per token, so the common tokens take the shortest path: the two
+// loops over members and elements handle strings, short integers and commas inline, and only
+// containers, other scalars and mistakes leave them. It walks a pointer into the structural
+// index, and computes a token's number only to record it. Whitespace between tokens is not
+// tracked here, where it would cost a load per token, but when a container's text is about to
+// be copied (VerbatimText).
+LazyJson::Checked LazyJson::Validate() {
   const auto* text = reinterpret_cast<const unsigned char*>(text_);
   const Token* pos = positions_;
   Token* side = side_.get();
-  Frame* stack = stack_.get();
-  const Token n = tokens_;
+  Frame* const root_frame = stack_.get();  // [0] is unused
+  Frame* const deepest = root_frame + max_depth_;
+  const Token* const end = pos + tokens_;
 
-  // Backslashes appear only inside strings (anywhere else the text is invalid anyway), so one
-  // memchr over the text finds every string that needs decoding; most texts have none.
-  const auto find_backslash = [&](std::size_t from) -> std::size_t {
-    const void* found = std::memchr(text + from, '\\', size_ - from);
-    return found == nullptr
-               ? size_
-               : static_cast<std::size_t>(static_cast<const unsigned char*>(found) - text);
-  };
-  std::size_t backslash = find_backslash(0);
-
-  std::size_t depth = 0;
+  Frame* top = root_frame;
   std::uint32_t count = 0;  // elements so far in the innermost container
   std::uint32_t flags = 0;  // kNotVerbatim when the innermost container's text is not canonical
   bool in_object = false;   // the innermost container's kind
-  Token t = 0;
+  const Token* at = pos;    // the current token's entry in the structural index
+  const auto token = [pos](const Token* entry) { return static_cast<std::size_t>(entry - pos); };
 
-  const auto string_ok = [&](Token at) {
-    side[at] = at;
-    if (backslash < pos[at + 1]) [[unlikely]] {
-      if (!DecodeEscaped(at)) {
-        return false;
-      }
-      flags |= kNotVerbatim;  // the writer re-escapes: \/ and \u00e9 print differently
-      backslash = find_backslash(pos[at + 1]);
+  // As simdjson's stage 2 does, check first that the last token closes what the first opens.
+  // Then no state moves past the last token: each expects more tokens after the one it is at
+  // unless that one could close the root, and only `close` lets it. (A value's state also reads
+  // the entry after its token: past the last one, stage 1 leaves the text's length there.)
+  const unsigned char root = text[pos[0]];
+  if ((root != '{' && root != '[') || text[end[-1]] != root + 2) {
+    return {simdjson::TAPE_ERROR, 0};
+  }
+  unsigned char c = root;  // the current token's first byte, where a state passes it on
+
+open :  // the token at `at` opens a container; c is its first byte
+{
+  if (top == deepest) [[unlikely]] {
+    return {simdjson::DEPTH_ERROR, token(at)};
+  }
+  const bool object = c == '{';
+  *++top = Frame{static_cast<Token>(token(at)), count, flags, in_object};
+  count = 0;
+  flags = 0;
+  in_object = object;
+  ++at;
+  c = text[*at];
+  if (c == ClosingByte(object)) {
+    goto close;
+  }
+  if (!object) {
+    goto element;
+  }
+}
+
+member:  // the token at `at` should be a member's key
+  for (;;) {
+    if (text[*at] != '"') {
+      return {simdjson::TAPE_ERROR, token(at)};
     }
-    return true;
-  };
-
-  if (text[pos[0]] != '{' && text[pos[0]] != '[') {
-    return simdjson::TAPE_ERROR;
+    if (text[at[1]] != ':') {
+      return {simdjson::TAPE_ERROR, token(at) + 1};  // the DOM reads the key first
+    }
+    ++count;
+    at += 2;
+    const Token next = at[1];
+    c = text[*at];
+    if (c != '"') {  // a string needs nothing more here
+      if (static_cast<unsigned char>(c - '1') >= 9) {
+        goto other_value;
+      }
+      if (!AllDigitsUpTo(text + *at, text + next)) {
+        goto number;
+      }
+    }
+    ++at;
+    c = text[next];
+    if (c != ',') {
+      goto closer;
+    }
+    ++at;
   }
 
-value:
-  if (t >= n) [[unlikely]] {
-    return simdjson::INCOMPLETE_ARRAY_OR_OBJECT;
-  }
-  switch (text[pos[t]]) {
-    case '"':
-      if (!string_ok(t)) {
-        return simdjson::STRING_ERROR;
+element:  // the token at `at` should be an array element
+  for (;;) {
+    ++count;
+    const Token next = at[1];
+    c = text[*at];
+    if (c != '"') {  // a string needs nothing more here
+      if (static_cast<unsigned char>(c - '1') >= 9) {
+        goto other_value;
       }
-      break;
-    case '{':
-    case '[': {
-      if (++depth > max_depth_) [[unlikely]] {
-        return simdjson::DEPTH_ERROR;
+      if (!AllDigitsUpTo(text + *at, text + next)) {
+        goto number;
       }
-      const bool object = text[pos[t]] == '{';
-      stack[depth] = Frame{t, count, flags, in_object};
-      count = 0;
-      flags = 0;
-      in_object = object;
-      ++t;
-      if (t < n && text[pos[t]] == (object ? '}' : ']')) {
-        goto close;
-      }
-      if (object) {
-        goto key;
-      }
-      count = 1;
-      goto value;
     }
-    case 't':
-      if (!IsAtom(text + pos[t], "true")) {
-        return simdjson::T_ATOM_ERROR;
-      }
-      side[t] = t;
-      break;
-    case 'f':
-      if (!IsAtom(text + pos[t], "false")) {
-        return simdjson::F_ATOM_ERROR;
-      }
-      side[t] = t;
-      break;
-    case 'n':
-      if (!IsAtom(text + pos[t], "null")) {
-        return simdjson::N_ATOM_ERROR;
-      }
-      side[t] = t;
-      break;
+    ++at;
+    c = text[next];
+    if (c != ',') {
+      goto closer;
+    }
+    ++at;
+  }
+
+other_value:  // the token at `at` should be a value, not a string or positive integer
+  if ((c | 0x20) == '{') {
+    goto open;
+  }
+  switch (c) {
     case '-':
     case '0':
-    case '1':
-    case '2':
-    case '3':
-    case '4':
-    case '5':
-    case '6':
-    case '7':
-    case '8':
-    case '9': {
-      const NumberCheck check = CheckNumber(text + pos[t]);
-      if (check == NumberCheck::kInvalid) {
-        return simdjson::NUMBER_ERROR;
+      goto number;
+    case 't':
+      if (!IsAtom(text + *at, "true")) {
+        return {simdjson::T_ATOM_ERROR, token(at)};
       }
-      if (check == NumberCheck::kNotVerbatim) {
-        flags |= kNotVerbatim;
-      }
-      side[t] = t;
       break;
-    }
+    case 'f':
+      if (!IsAtom(text + *at, "false")) {
+        return {simdjson::F_ATOM_ERROR, token(at)};
+      }
+      break;
+    case 'n':
+      if (!IsAtom(text + *at, "null")) {
+        return {simdjson::N_ATOM_ERROR, token(at)};
+      }
+      break;
     default:
-      return simdjson::TAPE_ERROR;
+      return {simdjson::TAPE_ERROR, token(at)};
   }
-  ++t;
-  goto after_value;  // inside a container: the root was checked to be one
+  ++at;
+  goto after_value;
 
-close :  // token t closes the innermost container
+number :  // the token at `at` starts with '-' or a digit, and the loops above did not settle it
 {
-  const Frame& frame = stack[depth];
-  side[frame.open] = t;
-  side[t] = count | flags;
+  const NumberCheck check = CheckNumber(text + *at, text + at[1]);
+  if (check == NumberCheck::kInvalid) {
+    return {simdjson::NUMBER_ERROR, token(at)};
+  }
+  if (check == NumberCheck::kNotVerbatim) {
+    flags |= kNotVerbatim;
+  }
+  ++at;
+}
+
+after_value:  // ',' or the innermost container's closer
+  c = text[*at];
+  if (c == ',') {
+    ++at;
+    if (in_object) {
+      goto member;
+    }
+    goto element;
+  }
+
+closer:  // the token at `at` should close the innermost container; c is its first byte
+  if (c != ClosingByte(in_object)) {
+    return {simdjson::TAPE_ERROR, token(at)};
+  }
+
+close :  // the token at `at` closes the innermost container
+{
+  const Frame& frame = *top--;
+  side[frame.open] = static_cast<Token>(token(at));
+  side[token(at)] = count | flags;
   count = frame.parent_count;
   flags |= frame.parent_flags;
   in_object = frame.parent_in_object;
-  --depth;
-  ++t;
+  ++at;
 }
-  if (depth == 0) {
-    return t == n ? simdjson::SUCCESS : simdjson::TAPE_ERROR;
+  if (top == root_frame || at == end) [[unlikely]] {
+    // Done when the root closes at the last token; either without the other is a mistake.
+    return {top == root_frame && at == end ? simdjson::SUCCESS : simdjson::TAPE_ERROR, token(at)};
   }
+  goto after_value;
+}
 
-after_value:  // ',' or the innermost container's closer
-  if (t >= n) [[unlikely]] {
-    return simdjson::INCOMPLETE_ARRAY_OR_OBJECT;
-  }
-  if (text[pos[t]] == ',') {
-    ++t;
-    if (!in_object) {
-      ++count;
-      goto value;
+error_code LazyJson::DecodeEscapes(std::size_t end) {
+  const auto* text = reinterpret_cast<const unsigned char*>(text_);
+  const Token* pos = positions_;
+  std::size_t from = 0;
+  Token t = 0;
+  for (;;) {
+    const void* found = std::memchr(text + from, '\\', end - from);
+    if (found == nullptr) {
+      return simdjson::SUCCESS;
     }
-    goto key;
+    // The token the backslash is in, the last one starting before it: a string, as the grammar
+    // accepted every token before `end` and a backslash in any other token is a mistake. Strings
+    // with escapes tend to come together, so search forward from the last one, galloping.
+    const auto offset = static_cast<Token>(static_cast<const unsigned char*>(found) - text);
+    Token below = t;
+    Token step = 1;
+    while (below + step < tokens_ && pos[below + step] <= offset) {
+      below += step;
+      step *= 2;
+    }
+    const Token* const limit = pos + std::min<std::size_t>(below + step, tokens_);
+    t = static_cast<Token>(std::upper_bound(pos + below, limit, offset) - pos - 1);
+    if (!DecodeEscaped(t)) {
+      return simdjson::STRING_ERROR;
+    }
+    from = pos[t + 1];
   }
-  if (text[pos[t]] != (in_object ? '}' : ']')) {
-    return simdjson::TAPE_ERROR;
-  }
-  goto close;
-
-key:  // a member: "key" ':' value
-  if (t + 1 >= n) [[unlikely]] {
-    return simdjson::INCOMPLETE_ARRAY_OR_OBJECT;
-  }
-  if (text[pos[t]] != '"' || text[pos[t + 1]] != ':') {
-    return simdjson::TAPE_ERROR;
-  }
-  if (!string_ok(t)) {
-    return simdjson::STRING_ERROR;
-  }
-  ++count;
-  t += 2;
-  goto value;
 }
 
 std::string_view LazyJson::VerbatimText(Token t) const {
   const Token close = side_[t];
   if ((side_[close] & kNotVerbatim) != 0) {
+    return {};
+  }
+  // The writer re-escapes strings: \/ and \u00e9 print differently.
+  const auto escaped =
+      std::lower_bound(escaped_.begin(), escaped_.end(), t,
+                       [](const Span& span, Token token) { return span.token < token; });
+  if (escaped != escaped_.end() && escaped->token < close) {
     return {};
   }
   // Compact text has no whitespace just before any of its tokens (what precedes a token is

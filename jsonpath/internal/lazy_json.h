@@ -5,10 +5,11 @@
 // fields of it. Build() runs simdjson's stage 1 (the structural index: where every token
 // starts) and then checks the grammar in one tight pass over those positions, rejecting every
 // text simdjson's DOM parser rejects. The same pass records, for every array and object, its
-// closing token, its element count and whether its text is already what the writer would print
-// (no escapes, integers only), so that skipping a value and ArrayLength are O(1) and an
-// untouched subtree is serialised by copying its text. Strings with escapes are decoded during
-// the pass (they are rare); numbers are parsed when read.
+// closing token, its element count and whether its numbers are all integers the writer would
+// print as written, so that skipping a value and ArrayLength are O(1) and an untouched subtree is
+// serialised by copying its text. Strings need no work there (stage 1 has checked their UTF-8
+// and control characters) unless they hold a backslash: a scan for backslashes after the pass
+// finds those, and decodes them (they are rare). Numbers are parsed when read.
 //
 // Values refer to tokens: indexes into the structural index. Lifetimes: the text passed to
 // Build() must stay unchanged, and this object alive, while any token or view is in use; the
@@ -28,8 +29,8 @@ class LazyJson {
  public:
   using Token = std::uint32_t;
 
-  // Texts above this size are left to the DOM parser: tokens and element counts (both fewer
-  // than the text's bytes) share their words in side_ with a flag.
+  // Texts above this size are left to the DOM parser: element counts (fewer than the text's
+  // bytes) share their words in side_ with a flag.
   static constexpr std::size_t kMaxBytes = std::size_t{1} << 30;
 
   LazyJson();
@@ -53,14 +54,15 @@ class LazyJson {
   // is token t + 1.
   std::uint32_t Count(Token t) const { return side_[side_[t]] & kCountMask; }
   // The next element (or key) in the same container after the value (or member value) at `t`.
-  Token Skip(Token t) const { return (side_[t] & kTokenMask) + 2; }
+  Token Skip(Token t) const { return (IsContainer(t) ? side_[t] : t) + 2; }
   // The decoded text of the string (value or key) at `t`: a view of the input when it has no
   // escapes, of this object's buffer otherwise.
   std::string_view String(Token t) const;
   // Whether the key at `t` decodes to `key` (Find's inner loop: usually settled by the length).
   bool KeyEquals(Token t, std::string_view key) const;
   // The text of the container at `t` when it is byte for byte what the writer prints for it;
-  // empty otherwise. O(tokens in it): whitespace is looked for here, not while validating.
+  // empty otherwise. O(tokens in it): whitespace is looked for here, not while validating, as
+  // are escaped strings.
   std::string_view VerbatimText(Token t) const;
 
   // The number at `t`, as simdjson's DOM would hold it.
@@ -76,12 +78,9 @@ class LazyJson {
 
  private:
   // side_[t] for an opening token is its closing token; for a closing token, the element count
-  // and kNotVerbatim; for a scalar, t itself (so that Skip() is one load), plus kEscaped for a
-  // string that has escapes (found in escaped_). Tokens and counts stay below 2^30 (kMaxBytes).
+  // and kNotVerbatim. Other tokens have no entry: the pass would spend a store on each.
   static constexpr std::uint32_t kNotVerbatim = 1U << 31;
-  static constexpr std::uint32_t kEscaped = 1U << 31;
-  static constexpr std::uint32_t kTokenMask = (1U << 30) - 1;
-  static constexpr std::uint32_t kCountMask = kTokenMask;
+  static constexpr std::uint32_t kCountMask = kNotVerbatim - 1;
 
   struct Span {
     Token token;
@@ -94,9 +93,18 @@ class LazyJson {
     std::uint32_t parent_flags;
     bool parent_in_object;
   };
+  // Where the grammar pass stopped: SUCCESS, or the error the DOM reports at `token`.
+  struct Checked {
+    simdjson::error_code error;
+    std::size_t token;
+  };
 
+  bool IsContainer(Token t) const { return (First(t) | 0x20) == '{'; }  // '[' | 0x20 == '{'
+  bool IsEscaped(Token t) const { return ((escaped_bits_[t / 64] >> (t % 64)) & 1) != 0; }
   simdjson::error_code Reserve(std::size_t size, std::size_t max_depth);
-  simdjson::error_code Validate();
+  Checked Validate();
+  // Decodes, in text order, the strings holding a backslash that start before text offset `end`.
+  simdjson::error_code DecodeEscapes(std::size_t end);
   // Decodes the escaped string at `t` into decoded_ (validating its escapes as simdjson does).
   bool DecodeEscaped(Token t);
   std::string_view Decoded(Token t) const;
@@ -113,11 +121,12 @@ class LazyJson {
   std::unique_ptr<Frame[]> stack_;
   std::unique_ptr<std::uint8_t[]> decoded_;
   std::size_t decoded_size_ = 0;
-  std::vector<Span> escaped_;
+  std::vector<Span> escaped_;                      // in token order
+  std::unique_ptr<std::uint64_t[]> escaped_bits_;  // one bit per token: set for those in escaped_
 };
 
 inline std::string_view LazyJson::String(Token t) const {
-  if ((side_[t] & kEscaped) != 0) [[unlikely]] {
+  if (IsEscaped(t)) [[unlikely]] {
     return Decoded(t);
   }
   // A string is always followed by another token (':', ',' or a closer); its closing quote is
@@ -133,7 +142,7 @@ inline std::string_view LazyJson::String(Token t) const {
 inline bool LazyJson::KeyEquals(Token t, std::string_view key) const {
   const std::uint32_t begin = positions_[t] + 1;
   const std::uint32_t next = positions_[t + 1];
-  if (text_[next - 1] == '"' && (side_[t] & kEscaped) == 0) {  // compact and unescaped
+  if (text_[next - 1] == '"' && !IsEscaped(t)) {  // compact and unescaped
     const std::size_t length = next - 1 - begin;
     if (length != key.size()) {
       return false;
