@@ -809,6 +809,39 @@ bool HasLongDigitRun(std::string_view text, std::size_t max_digits) {
   return false;
 }
 
+// True when a quantifier applies to something already quantified (`a**`, `.*+`, `a{2}*`; the
+// lazy `?` after one is fine). Java reads `a*+` as possessive and rejects a third one; libstdc++
+// accepts any stack as nested repetitions and then backtracks exponentially in their number.
+bool HasStackedQuantifier(std::string_view pattern) {
+  bool in_class = false;
+  bool after_quantifier = false;
+  bool after_lazy = false;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\') {
+      ++i;  // the escaped character is a literal
+      after_quantifier = after_lazy = false;
+      continue;
+    }
+    if (in_class) {
+      in_class = c != ']';
+      continue;
+    }
+    const bool quantifier = c == '*' || c == '+' || c == '?' || c == '{';
+    if (quantifier && (after_lazy || (after_quantifier && c != '?'))) {
+      return true;
+    }
+    after_lazy = after_quantifier && c == '?';
+    if (c == '{') {
+      const std::size_t close = pattern.find('}', i);
+      i = close == std::string_view::npos ? pattern.size() : close;
+    }
+    after_quantifier = quantifier && !after_lazy;
+    in_class = c == '[';
+  }
+  return false;
+}
+
 }  // namespace
 
 bool Compiler::ParseRegex(Operand& operand) {
@@ -852,6 +885,12 @@ bool Compiler::ParseRegex(Operand& operand) {
   // check, and a huge count builds a huge automaton: numbers in patterns stay short.
   if (HasLongDigitRun(pattern, kMaxRegexNumberDigits)) {
     return Fail("a number in the regular expression is too long", start);
+  }
+  if (HasStackedQuantifier(pattern)) {
+    return Fail(
+        "stacked quantifiers (possessive or nested, like a*+) are not supported in a "
+        "regular expression",
+        start);
   }
   auto flags = std::regex::ECMAScript;
   while (IsAsciiLetter(Peek())) {

@@ -354,6 +354,20 @@ TEST_F(PathTest, RegexNumbersAreBoundedBeforeStdRegexSeesThem) {
   EXPECT_EQ(Select("$[?(@ =~ /a{2,3}/)]", R"(["a","aa","aaa"])"), R"(["aa","aaa"])");
 }
 
+TEST_F(PathTest, StackedRegexQuantifiersAreRefusedRatherThanBacktrackedForever) {
+  // libstdc++ takes `.*++...+` as nested repetitions and backtracks exponentially in them.
+  for (std::string_view stacked : {"/^.*+++++++++++++++++++++/", "/a**/", "/a{2}*/",
+                                   "/a*?"
+                                   "?/",
+                                   "/a+?+/", "/(a)?*/"}) {
+    const auto compiled =
+        CompiledPath::Compile("$[?(@ =~ " + std::string(stacked) + ")]", PathKind::kPath);
+    EXPECT_FALSE(compiled.has_value()) << stacked;
+  }
+  // One quantifier, its lazy form, escaped and bracketed quantifier characters are fine.
+  EXPECT_EQ(Select(R"($[?(@ =~ /a+?b*?c?\+[+*?]{1,2}/)])", R"(["aabc+*","abc"])"), R"(["aabc+*"])");
+}
+
 TEST_F(PathTest, FilterAbsolutePathsReadTheInput) {
   EXPECT_EQ(Select("$..book[?(@.price < $.expensive)].title", kStore),
             R"(["Sayings","Moby Dick"])");
