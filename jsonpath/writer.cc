@@ -306,6 +306,26 @@ void PutObject(Value v, Buffer& out, MemoScope* memo) {
   out.Put('}');
 }
 
+// An array or object: copied from the memo when known, else written (as its verbatim text when
+// it has one) and remembered.
+template <Mode mode>
+void PutContainer(Value v, Buffer& out, MemoScope* memo) {
+  if (memo != nullptr && memo->CopyKnown(v, out)) {
+    return;
+  }
+  const std::size_t start = out.size();
+  if (const std::string_view verbatim = v.VerbatimJson(); !verbatim.empty()) {
+    PutJsonText<mode>(verbatim, out);
+  } else if (v.type() == JsonType::kArray) {
+    PutArray<mode>(v, out, memo);
+  } else {
+    PutObject<mode>(v, out, memo);
+  }
+  if (memo != nullptr) {
+    memo->Remember(v, start, out.size() - start);
+  }
+}
+
 // `memo`, only ever given in Mode::kQuoted, copies and records containers.
 template <Mode mode>
 void Put(Value v, Buffer& out, MemoScope* memo) {
@@ -324,36 +344,10 @@ void Put(Value v, Buffer& out, MemoScope* memo) {
     case JsonType::kString:
       PutString<mode>(v.AsString(), out);
       return;
-    case JsonType::kArray: {
-      if (memo != nullptr && memo->CopyKnown(v, out)) {
-        return;
-      }
-      const std::size_t start = out.size();
-      if (const std::string_view verbatim = v.VerbatimJson(); !verbatim.empty()) {
-        PutJsonText<mode>(verbatim, out);
-      } else {
-        PutArray<mode>(v, out, memo);
-      }
-      if (memo != nullptr) {
-        memo->Remember(v, start, out.size() - start);
-      }
+    case JsonType::kArray:
+    case JsonType::kObject:
+      PutContainer<mode>(v, out, memo);
       return;
-    }
-    case JsonType::kObject: {
-      if (memo != nullptr && memo->CopyKnown(v, out)) {
-        return;
-      }
-      const std::size_t start = out.size();
-      if (const std::string_view verbatim = v.VerbatimJson(); !verbatim.empty()) {
-        PutJsonText<mode>(verbatim, out);
-      } else {
-        PutObject<mode>(v, out, memo);
-      }
-      if (memo != nullptr) {
-        memo->Remember(v, start, out.size() - start);
-      }
-      return;
-    }
   }
 }
 
