@@ -121,7 +121,6 @@ void ExecutionLogger::Reset(const LoggingSettings& settings, std::string_view st
   AppendJsonString(ArnFields(execution_arn)[3], quoted_region_);
   text_.clear();
   events_.clear();
-  has_cached_payload_ = false;
   payload_memo_.Clear();
 }
 
@@ -175,9 +174,9 @@ void ExecutionLogger::OnEvent(const runtime::Event& event) {
                                 static_cast<std::uint32_t>(text_.size() - begin)});
 }
 
-// Rewrites the payload just appended at cached_offset_ from its JSON text cut at AWS's limit,
-// when that text is over it. Returns whether it was cut.
-bool ExecutionLogger::AppendTruncated(Value value) {
+// Rewrites the payload just appended at `begin` from its JSON text cut at AWS's limit, when
+// that text is over it. Returns whether it was cut.
+bool ExecutionLogger::AppendTruncated(Value value, std::size_t begin) {
   scratch_.clear();
   AppendJson(value, scratch_);
   if (scratch_.size() <= kMaxPayloadBytes) {
@@ -188,7 +187,7 @@ bool ExecutionLogger::AppendTruncated(Value value) {
     --cut;  // keep the text valid UTF-8
   }
   scratch_.resize(cut);
-  text_.resize(cached_offset_);
+  text_.resize(begin);
   payload_memo_.Clear();  // it may point past the new end
   AppendJsonString(scratch_, text_);
   return true;
@@ -204,23 +203,12 @@ void ExecutionLogger::AppendPayload(std::string_view key, std::string_view detai
   text_ += '"';
   text_ += key;
   text_ += "\":";
-  bool truncated = false;
-  // Values are plain 16-byte handles: equal bytes are the same view or node, so the same text.
-  if (has_cached_payload_ && std::memcmp(&value, &cached_payload_, sizeof(Value)) == 0) {
-    text_.append(text_, cached_offset_, cached_length_);
-    truncated = cached_truncated_;
-  } else {
-    cached_offset_ = text_.size();
-    AppendJsonAsString(value, text_, payload_memo_);
-    // Escaping only lengthens text, so a short escaped payload is short unescaped too.
-    if (text_.size() - cached_offset_ > kMaxPayloadBytes) {
-      truncated = AppendTruncated(value);
-    }
-    cached_length_ = text_.size() - cached_offset_;
-    cached_payload_ = value;
-    cached_truncated_ = truncated;
-    has_cached_payload_ = true;
-  }
+  // A payload an earlier event carried (most are: a state's output is the next one's input) is
+  // copied by the memo, whole or member by member.
+  const std::size_t begin = text_.size();
+  AppendJsonAsString(value, text_, payload_memo_);
+  // Escaping only lengthens text, so a short escaped payload is short unescaped too.
+  const bool truncated = text_.size() - begin > kMaxPayloadBytes && AppendTruncated(value, begin);
   text_ += ',';
   if (details_key.empty()) {
     return;  // TaskScheduled's parameters come without details
@@ -384,7 +372,6 @@ std::size_t ExecutionLogger::Flush(LogStore& store) {
   text_ = std::string();
   text_.reserve(capacity);
   events_.clear();
-  has_cached_payload_ = false;
   payload_memo_.Clear();
   return n;
 }

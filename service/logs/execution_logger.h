@@ -72,7 +72,7 @@ class ExecutionLogger final : public runtime::EventSink {
  private:
   void AppendEventJson(const runtime::Event& event);
   void AppendPayload(std::string_view key, std::string_view details_key, Value value);
-  bool AppendTruncated(Value value);
+  bool AppendTruncated(Value value, std::size_t begin);
   void AppendResource(std::string_view resource, bool with_region);
   void UpdateStreamName(std::int64_t timestamp_ms);
 
@@ -90,13 +90,6 @@ class ExecutionLogger final : public runtime::EventSink {
   std::vector<PackedEvent> events_;
   QuotedJsonMemo payload_memo_;  // payload members already in text_
   std::string scratch_;          // an oversized payload's JSON text, to be cut and quoted
-  // The last payload written, as its quoted text in text_: a state's output is usually the
-  // next state's input, the very same Value, and escaping it twice is most of a log's cost.
-  Value cached_payload_;
-  std::size_t cached_offset_ = 0;
-  std::size_t cached_length_ = 0;
-  bool cached_truncated_ = false;
-  bool has_cached_payload_ = false;
 };
 
 }  // namespace stepd::logs
