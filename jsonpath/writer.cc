@@ -212,61 +212,81 @@ void PutNumber(Value v, Buffer& out) {
 }  // namespace
 
 // The memo's table, for MemoScope.
-class QuotedJsonMemoAccess {
+class JsonMemoAccess {
  public:
-  using Entry = QuotedJsonMemo::Entry;
-  static Entry& SlotFor(QuotedJsonMemo& memo, Value v) {
+  using Entry = JsonMemo::Entry;
+  static Entry& SlotFor(JsonMemo& memo, Value v) {
     std::uint64_t halves[2];
     static_assert(sizeof(halves) == sizeof(Value));
     std::memcpy(halves, &v, sizeof(Value));
     const std::uint64_t hash =
         halves[0] * 0x9E3779B97F4A7C15ULL ^ halves[1] * 0xC2B2AE3D27D4EB4FULL;
-    return memo.entries_[hash >> 58];  // the top 6 bits: 64 entries
+    return memo.entries_[hash >> 56];  // the top 8 bits: 256 entries
   }
-  static std::uint32_t generation(const QuotedJsonMemo& memo) { return memo.generation_; }
-  static_assert(QuotedJsonMemo::kEntries == 64);
+  static std::uint32_t generation(const JsonMemo& memo) { return memo.generation_; }
+  static_assert(JsonMemo::kEntries == 256);
 };
 
 namespace {
 
-// One AppendJsonAsString call's use of a memo: text from before the call is in `earlier` (the
-// output string), text from this call is still in the buffer, whose byte 0 lands at
-// earlier.size().
+// One AppendJsonSpans call's use of a memo. Text from before the call is in `earlier` (the output
+// string); text the call writes goes to the buffer, whose byte 0 lands at earlier.size(). The
+// value's text is cut into `spans`: runs of the buffer between references to known text.
 class MemoScope {
  public:
-  MemoScope(QuotedJsonMemo& memo, std::string_view earlier) : memo_(memo), earlier_(earlier) {}
+  MemoScope(JsonMemo& memo, std::string_view earlier, std::vector<TextSpan>& spans)
+      : memo_(memo), earlier_(earlier), spans_(spans), first_span_(spans.size()) {}
 
-  // Appends v's text if the memo has it.
-  bool CopyKnown(Value v, Buffer& out) {
-    const auto& entry = QuotedJsonMemoAccess::SlotFor(memo_, v);
-    if (entry.generation != QuotedJsonMemoAccess::generation(memo_) ||
+  // Refers to v's text, when the memo knows it, instead of writing it.
+  bool ReferToKnown(Value v, const Buffer& out) {
+    const auto& entry = JsonMemoAccess::SlotFor(memo_, v);
+    if (entry.generation != JsonMemoAccess::generation(memo_) ||
         std::memcmp(&entry.key, &v, sizeof(Value)) != 0) {
       return false;
     }
-    if (entry.offset < earlier_.size()) {
-      out.Put(earlier_.substr(entry.offset, entry.length));
-    } else {
-      out.Reserve(entry.length);  // before taking the pointer: growing moves the buffer
-      out.PutUnchecked(out.view().data() + (entry.offset - earlier_.size()), entry.length);
-    }
+    EndRun(out.size());
+    Push({entry.offset, entry.length});
+    ++references_;
     return true;
   }
 
+  // Only text written in one piece (with no reference inside) can be referred to later.
+  std::size_t references() const { return references_; }
+
   void Remember(Value v, std::size_t buffer_offset, std::size_t length) {
-    const std::size_t offset = earlier_.size() + buffer_offset;
-    if (offset + length > UINT32_MAX) {
-      return;  // beyond what an entry can point at; such logs are cut long before
-    }
-    auto& entry = QuotedJsonMemoAccess::SlotFor(memo_, v);
+    auto& entry = JsonMemoAccess::SlotFor(memo_, v);
     entry.key = v;
-    entry.offset = static_cast<std::uint32_t>(offset);
+    entry.offset = static_cast<std::uint32_t>(earlier_.size() + buffer_offset);
     entry.length = static_cast<std::uint32_t>(length);
-    entry.generation = QuotedJsonMemoAccess::generation(memo_);
+    entry.generation = JsonMemoAccess::generation(memo_);
   }
 
+  // Closes the last run once the call has written everything.
+  void Finish(const Buffer& out) { EndRun(out.size()); }
+
  private:
-  QuotedJsonMemo& memo_;
+  void EndRun(std::size_t buffer_end) {
+    if (buffer_end > run_start_) {
+      Push({static_cast<std::uint32_t>(earlier_.size() + run_start_),
+            static_cast<std::uint32_t>(buffer_end - run_start_)});
+    }
+    run_start_ = buffer_end;
+  }
+
+  void Push(TextSpan span) {
+    if (spans_.size() > first_span_ && spans_.back().offset + spans_.back().length == span.offset) {
+      spans_.back().length += span.length;  // adjacent pieces of this value read as one
+    } else {
+      spans_.push_back(span);
+    }
+  }
+
+  JsonMemo& memo_;
   std::string_view earlier_;
+  std::vector<TextSpan>& spans_;
+  std::size_t first_span_;     // this call's first; earlier ones belong to other values
+  std::size_t run_start_ = 0;  // where the buffer's current run began
+  std::size_t references_ = 0;
 };
 
 // Numbers, literals and punctuation read the same in both modes: only strings differ.
@@ -306,14 +326,15 @@ void PutObject(Value v, Buffer& out, MemoScope* memo) {
   out.Put('}');
 }
 
-// An array or object: copied from the memo when known, else written (as its verbatim text when
-// it has one) and remembered.
+// An array or object: referred to when the memo knows it, else written (as its verbatim text when
+// it has one) and, when written in one piece, remembered.
 template <Mode mode>
 void PutContainer(Value v, Buffer& out, MemoScope* memo) {
-  if (memo != nullptr && memo->CopyKnown(v, out)) {
+  if (memo != nullptr && memo->ReferToKnown(v, out)) {
     return;
   }
   const std::size_t start = out.size();
+  const std::size_t references = memo != nullptr ? memo->references() : 0;
   if (const std::string_view verbatim = v.VerbatimJson(); !verbatim.empty()) {
     PutJsonText<mode>(verbatim, out);
   } else if (v.type() == JsonType::kArray) {
@@ -321,12 +342,12 @@ void PutContainer(Value v, Buffer& out, MemoScope* memo) {
   } else {
     PutObject<mode>(v, out, memo);
   }
-  if (memo != nullptr) {
+  if (memo != nullptr && memo->references() == references) {
     memo->Remember(v, start, out.size() - start);
   }
 }
 
-// `memo`, only ever given in Mode::kQuoted, copies and records containers.
+// `memo`, only ever given in Mode::kJson, refers to and records containers.
 template <Mode mode>
 void Put(Value v, Buffer& out, MemoScope* memo) {
   switch (v.type()) {
@@ -439,12 +460,11 @@ void AppendJsonAsString(Value v, std::string& out) {
   out.append(buffer.view());
 }
 
-void AppendJsonAsString(Value v, std::string& out, QuotedJsonMemo& memo) {
+void AppendJsonSpans(Value v, std::string& out, JsonMemo& memo, std::vector<TextSpan>& spans) {
   Buffer& buffer = ThreadBuffer();
-  MemoScope scope(memo, out);
-  buffer.Put('"');
-  Put<Mode::kQuoted>(v, buffer, &scope);
-  buffer.Put('"');
+  MemoScope scope(memo, out, spans);
+  Put<Mode::kJson>(v, buffer, &scope);
+  scope.Finish(buffer);
   out.append(buffer.view());
 }
 

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "jsonpath/value.h"
 
@@ -35,32 +36,39 @@ void AppendJsonString(std::string_view text, std::string& out);
 // pass: how AWS embeds payloads (StartSyncExecution's output, execution logs' input/output).
 void AppendJsonAsString(Value v, std::string& out);
 
-// Where the quoted text of the arrays and objects already appended to one output string sits,
-// so that a container written again is copied rather than walked and escaped again: an
-// execution log repeats each state's input in its output, and states pass most members along
-// unchanged. Keys are Value handles, which are equal only for the same view or node, so an
-// entry stays true while the documents and arenas behind its Value live unchanged and the
-// output string is only appended to: Clear() when either stops being so. Not thread-safe.
-class QuotedJsonMemo {
+// A piece of an output string: out.substr(offset, length).
+struct TextSpan {
+  std::uint32_t offset = 0;
+  std::uint32_t length = 0;
+};
+
+// Where the JSON text of the arrays and objects already appended to one output string sits, so
+// that a container written again is referred to rather than written again: an execution log
+// repeats each state's input in its output, and states pass most members along unchanged. Keys
+// are Value handles, which are equal only for the same view or node, so an entry stays true while
+// the documents and arenas behind its Value live unchanged and the output string is only appended
+// to: Clear() when either stops being so. Not thread-safe.
+class JsonMemo {
  public:
   void Clear() { ++generation_; }
 
  private:
-  friend class QuotedJsonMemoAccess;
+  friend class JsonMemoAccess;
   struct Entry {
     Value key;
     std::uint32_t offset = 0;  // in the output string
     std::uint32_t length = 0;
     std::uint32_t generation = 0;  // live when equal to generation_
   };
-  static constexpr std::size_t kEntries = 64;  // direct-mapped: a collision replaces
+  static constexpr std::size_t kEntries = 256;  // direct-mapped: a collision replaces
   Entry entries_[kEntries];
   std::uint32_t generation_ = 1;
 };
 
-// AppendJsonAsString(v, out), copying the containers `memo` knows from earlier in `out` and
-// remembering the ones it writes.
-void AppendJsonAsString(Value v, std::string& out, QuotedJsonMemo& memo);
+// Appends to `spans` the pieces of `out` whose concatenation is v's JSON text (AppendJson(v)):
+// the containers `memo` knows are pieces already in `out`, and the rest is appended to `out`.
+// Remembers the containers it writes. `out` must stay under 4 GiB.
+void AppendJsonSpans(Value v, std::string& out, JsonMemo& memo, std::vector<TextSpan>& spans);
 
 // Writes `d` as Java's Double.toString does into `buffer` (at least 32 bytes); returns the
 // length. Non-finite numbers, which JSON cannot hold, are written as "null".

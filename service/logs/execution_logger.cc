@@ -1,11 +1,9 @@
 #include "service/logs/execution_logger.h"
 
-#include <array>
 #include <charconv>
 #include <cstddef>
 #include <cstring>
 
-#include "jsonpath/document.h"
 #include "jsonpath/writer.h"
 
 namespace stepd::logs {
@@ -17,32 +15,14 @@ using runtime::StateType;
 
 // AWS cuts a payload's JSON text at 248 KiB and says so in *Details.
 constexpr std::size_t kMaxPayloadBytes = 248 * 1024;
+// Spans address the batch's text with 32 bits; payloads of an execution whose log has grown past
+// this are left empty (and flagged as cut) rather than overflow them.
+constexpr std::size_t kMaxBatchTextBytes = std::size_t{1} << 30;
 
 void AppendInt(std::int64_t value, std::string& out) {
   char buffer[24];
   const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
   out.append(buffer, static_cast<std::size_t>(end - buffer));
-}
-
-void AppendQuotedInt(std::int64_t value, std::string& out) {
-  out += '"';
-  AppendInt(value, out);
-  out += '"';
-}
-
-// Splits "arn:<partition>:<service>:<region>:<account>:<rest>" into its six fields.
-std::array<std::string_view, 6> ArnFields(std::string_view arn) {
-  std::array<std::string_view, 6> fields{};
-  for (std::size_t i = 0; i < 5; ++i) {
-    const std::size_t colon = arn.find(':');
-    if (colon == std::string_view::npos) {
-      return {};
-    }
-    fields[i] = arn.substr(0, colon);
-    arn.remove_prefix(colon + 1);
-  }
-  fields[5] = arn;
-  return fields;
 }
 
 // Days since 1970-01-01 -> civil date (Howard Hinnant's algorithm).
@@ -101,7 +81,9 @@ bool LevelSelects(LogLevel level, EventType type, StateType state_type) {
   }
 }
 
-ExecutionLogger::ExecutionLogger(std::uint32_t stream_id) : stream_id_(stream_id) {}
+ExecutionLogger::ExecutionLogger(std::uint32_t stream_id)
+    : stream_id_(stream_id),
+      batch_(std::make_shared<ExecutionLogBatch>(ExecutionLogBatch::Capacity{})) {}
 
 void ExecutionLogger::Reset(const LoggingSettings& settings, std::string_view state_machine_name,
                             std::string_view execution_arn, std::string_view role_arn) {
@@ -112,20 +94,17 @@ void ExecutionLogger::Reset(const LoggingSettings& settings, std::string_view st
     machine_.assign(state_machine_name);
     stream_minute_ = -1;
   }
-  // Written into every event: quoted once here.
-  quoted_execution_arn_.clear();
-  AppendJsonString(execution_arn, quoted_execution_arn_);
-  quoted_role_arn_.clear();
-  AppendJsonString(role_arn, quoted_role_arn_);
-  quoted_region_.clear();
-  AppendJsonString(ArnFields(execution_arn)[3], quoted_region_);
-  text_.clear();
-  events_.clear();
+  batch_->Start(execution_arn, role_arn);
+  accounted_bytes_ = 0;
   payload_memo_.Clear();
+  last_payload_ = Value::Missing();
+  last_name_ = {};
 }
 
-std::string_view ExecutionLogger::buffered_message(std::size_t i) const {
-  return std::string_view(text_).substr(events_[i].offset, events_[i].length);
+std::string ExecutionLogger::buffered_message(std::size_t i) const {
+  std::string message;
+  batch_->Message(i, message);
+  return message;
 }
 
 void ExecutionLogger::UpdateStreamName(std::int64_t timestamp_ms) {
@@ -160,6 +139,31 @@ void ExecutionLogger::UpdateStreamName(std::int64_t timestamp_ms) {
   }
 }
 
+namespace {
+
+// The payload an event of this type carries, if any.
+Value PayloadOf(const runtime::Event& e) {
+  switch (e.type) {
+    case EventType::kExecutionStarted:
+    case EventType::kStateEntered:
+      return e.input;
+    case EventType::kExecutionSucceeded:
+    case EventType::kStateExited:
+    case EventType::kTaskSucceeded:
+    case EventType::kLambdaFunctionSucceeded:
+      return e.output;
+    case EventType::kTaskScheduled:
+    case EventType::kLambdaFunctionScheduled:
+      return e.parameters;
+    default:
+      return Value::Missing();
+  }
+}
+
+bool SameHandle(Value a, Value b) { return std::memcmp(&a, &b, sizeof(Value)) == 0; }
+
+}  // namespace
+
 void ExecutionLogger::OnEvent(const runtime::Event& event) {
   const std::int64_t timestamp_ms = event.timestamp_nanos / 1'000'000;
   if (event.type == EventType::kExecutionStarted) {
@@ -168,211 +172,98 @@ void ExecutionLogger::OnEvent(const runtime::Event& event) {
   if (!LevelSelects(level_, event.type, event.state_type)) {
     return;
   }
-  const std::size_t begin = text_.size();
-  AppendEventJson(event);
-  events_.push_back(PackedEvent{timestamp_ms, static_cast<std::uint32_t>(begin),
-                                static_cast<std::uint32_t>(text_.size() - begin)});
+  ExecutionLogBatch::Record record;
+  record.timestamp_ms = timestamp_ms;
+  record.id = event.id;
+  record.previous_id = event.previous_id;
+  record.number = event.type == EventType::kMapStateStarted ? event.length : event.index;
+  record.type = event.type;
+  record.state_type = event.state_type;
+  record.name = CopyName(event.state_name);
+  if (!event.resource.empty()) {
+    record.resource = batch_->Copy(event.resource);
+  }
+  record.has_error = event.has_error;
+  record.has_cause = event.has_cause;
+  if (event.has_error) {
+    record.error = batch_->Copy(event.error);
+  }
+  if (event.has_cause) {
+    record.cause = batch_->Copy(event.cause);
+  }
+  if (include_data_) {
+    RecordPayload(PayloadOf(event), record);
+  }
+  const std::size_t bytes = batch_->text().size() + batch_->spans().size() * sizeof(TextSpan);
+  record.stored_bytes = static_cast<std::uint32_t>(sizeof(record) + bytes - accounted_bytes_);
+  accounted_bytes_ = bytes;
+  batch_->Add(record);
 }
 
-// Rewrites the payload just appended at `begin` from its JSON text cut at AWS's limit, when
-// that text is over it. Returns whether it was cut.
-bool ExecutionLogger::AppendTruncated(Value value, std::size_t begin) {
-  scratch_.clear();
-  AppendJson(value, scratch_);
-  if (scratch_.size() <= kMaxPayloadBytes) {
-    return false;
+// State names come from the compiled machine, so the same name has the same address.
+TextSpan ExecutionLogger::CopyName(std::string_view name) {
+  if (name.data() != last_name_.data() || name.size() != last_name_.size()) {
+    last_name_ = name;
+    last_name_span_ = batch_->Copy(name);
   }
-  std::size_t cut = kMaxPayloadBytes;
-  while (cut > 0 && (static_cast<unsigned char>(scratch_[cut]) & 0xC0u) == 0x80u) {
-    --cut;  // keep the text valid UTF-8
-  }
-  scratch_.resize(cut);
-  text_.resize(begin);
-  payload_memo_.Clear();  // it may point past the new end
-  AppendJsonString(scratch_, text_);
-  return true;
+  return last_name_span_;
 }
 
-// "input":"<json text>","inputDetails":{"truncated":false} — or nothing without execution data.
-// Leaves a trailing comma; the caller's closing code removes it.
-void ExecutionLogger::AppendPayload(std::string_view key, std::string_view details_key,
-                                    Value value) {
-  if (!include_data_ || value.IsMissing()) {
+// The payload's JSON text, cut at AWS's limit. A run of events carrying the same payload shares
+// its spans, and a payload shares the containers earlier ones wrote.
+void ExecutionLogger::RecordPayload(Value value, ExecutionLogBatch::Record& record) {
+  if (value.IsMissing()) {
     return;
   }
-  text_ += '"';
-  text_ += key;
-  text_ += "\":";
-  // A payload an earlier event carried (most are: a state's output is the next one's input) is
-  // copied by the memo, whole or member by member.
-  const std::size_t begin = text_.size();
-  AppendJsonAsString(value, text_, payload_memo_);
-  // Escaping only lengthens text, so a short escaped payload is short unescaped too.
-  const bool truncated = text_.size() - begin > kMaxPayloadBytes && AppendTruncated(value, begin);
-  text_ += ',';
-  if (details_key.empty()) {
-    return;  // TaskScheduled's parameters come without details
+  record.has_payload = true;
+  if (!last_payload_.IsMissing() && SameHandle(value, last_payload_)) {
+    record.payload_begin = last_payload_begin_;
+    record.payload_end = last_payload_end_;
+    record.payload_truncated = last_payload_truncated_;
+    return;
   }
-  text_ += '"';
-  text_ += details_key;
-  text_ += truncated ? "\":{\"truncated\":true}," : "\":{\"truncated\":false},";
-}
-
-// Service integrations ("arn:aws:states:::lambda:invoke") are logged as resourceType "lambda",
-// resource "invoke"; SDK integrations as "aws-sdk:s3" / "getObject".
-void ExecutionLogger::AppendResource(std::string_view resource, bool with_region) {
-  std::string_view type;
-  std::string_view name = resource;
-  const auto fields = ArnFields(resource);
-  if (fields[0] == "arn" && fields[2] == "states" && fields[3].empty() && fields[4].empty()) {
-    std::string_view rest = fields[5];
-    std::size_t colon = rest.find(':');
-    if (rest.starts_with("aws-sdk:") && colon != std::string_view::npos) {
-      colon = rest.find(':', colon + 1);
-    }
-    if (colon != std::string_view::npos) {
-      type = rest.substr(0, colon);
-      name = rest.substr(colon + 1);
-    }
-  } else if (fields[0] == "arn") {
-    type = fields[2];
-  }
-  text_ += "\"resourceType\":";
-  AppendJsonString(type, text_);
-  text_ += ",\"resource\":";
-  AppendJsonString(name, text_);
-  text_ += ',';
-  if (with_region) {
-    text_ += "\"region\":";
-    text_ += quoted_region_;
-    text_ += ',';
-  }
-}
-
-void ExecutionLogger::AppendEventJson(const runtime::Event& e) {
-  text_ += "{\"id\":";
-  AppendQuotedInt(e.id, text_);
-  text_ += ",\"type\":\"";
-  text_ += runtime::EventTypeName(e.type, e.state_type);
-  text_ += "\",\"details\":{";
-  const std::size_t details_begin = text_.size();
-  auto name = [&] {
-    text_ += "\"name\":";
-    AppendJsonString(e.state_name, text_);
-    text_ += ',';
-  };
-  auto error_cause = [&] {
-    if (e.has_error) {
-      text_ += "\"error\":";
-      AppendJsonString(e.error, text_);
-      text_ += ',';
-    }
-    if (e.has_cause) {
-      text_ += "\"cause\":";
-      AppendJsonString(e.cause, text_);
-      text_ += ',';
-    }
-  };
-  switch (e.type) {
-    case EventType::kExecutionStarted:
-      AppendPayload("input", "inputDetails", e.input);
-      text_ += "\"roleArn\":";
-      text_ += quoted_role_arn_;
-      text_ += ',';
-      break;
-    case EventType::kExecutionSucceeded:
-      AppendPayload("output", "outputDetails", e.output);
-      break;
-    case EventType::kExecutionFailed:
-    case EventType::kExecutionTimedOut:
-    case EventType::kExecutionAborted:
-    case EventType::kLambdaFunctionFailed:
-    case EventType::kLambdaFunctionTimedOut:
-      error_cause();
-      break;
-    case EventType::kStateEntered:
-      name();
-      AppendPayload("input", "inputDetails", e.input);
-      break;
-    case EventType::kStateExited:
-      name();
-      AppendPayload("output", "outputDetails", e.output);
-      break;
-    case EventType::kStateAborted:
-    case EventType::kLambdaFunctionStarted:
-    case EventType::kParallelStateStarted:
-    case EventType::kParallelStateFailed:
-    case EventType::kMapStateSucceeded:
-    case EventType::kMapStateFailed:
-      break;
-    case EventType::kTaskScheduled:
-      AppendResource(e.resource, /*with_region=*/true);
-      AppendPayload("parameters", {}, e.parameters);
-      break;
-    case EventType::kTaskStarted:
-      AppendResource(e.resource, /*with_region=*/false);
-      break;
-    case EventType::kTaskSucceeded:
-      AppendResource(e.resource, /*with_region=*/false);
-      AppendPayload("output", "outputDetails", e.output);
-      break;
-    case EventType::kTaskFailed:
-    case EventType::kTaskTimedOut:
-      AppendResource(e.resource, /*with_region=*/false);
-      error_cause();
-      break;
-    case EventType::kLambdaFunctionScheduled:
-      text_ += "\"resource\":";
-      AppendJsonString(e.resource, text_);
-      text_ += ',';
-      AppendPayload("input", "inputDetails", e.parameters);
-      break;
-    case EventType::kLambdaFunctionSucceeded:
-      AppendPayload("output", "outputDetails", e.output);
-      break;
-    case EventType::kMapStateStarted:
-      text_ += "\"length\":";
-      AppendInt(e.length, text_);
-      text_ += ',';
-      break;
-    case EventType::kMapIterationStarted:
-    case EventType::kMapIterationSucceeded:
-    case EventType::kMapIterationFailed:
-    case EventType::kMapIterationAborted:
-      name();
-      text_ += "\"index\":";
-      AppendInt(e.index, text_);
-      text_ += ',';
-      break;
-  }
-  if (text_.size() > details_begin) {
-    text_.back() = '}';  // the trailing comma
+  std::string& text = batch_->text();
+  std::vector<TextSpan>& spans = batch_->spans();
+  const auto begin = static_cast<std::uint32_t>(spans.size());
+  if (text.size() > kMaxBatchTextBytes) {
+    record.payload_truncated = true;  // an execution's log this large: payloads stay empty
   } else {
-    text_ += '}';
+    AppendJsonSpans(value, text, payload_memo_, spans);
+    std::size_t length = 0;
+    for (std::size_t i = begin; i < spans.size(); ++i) {
+      length += spans[i].length;
+    }
+    if (length > kMaxPayloadBytes) {
+      std::string cut = batch_->Joined(begin, static_cast<std::uint32_t>(spans.size()));
+      std::size_t end = kMaxPayloadBytes;
+      while (end > 0 && (static_cast<unsigned char>(cut[end]) & 0xC0u) == 0x80u) {
+        --end;  // keep the text valid UTF-8
+      }
+      cut.resize(end);
+      spans.resize(begin);
+      spans.push_back(batch_->Copy(cut));
+      record.payload_truncated = true;
+    }
   }
-  text_ += ",\"previous_event_id\":";
-  AppendQuotedInt(e.previous_id, text_);
-  text_ += ",\"event_timestamp\":";
-  AppendQuotedInt(e.timestamp_nanos / 1'000'000, text_);
-  text_ += ",\"execution_arn\":";
-  text_ += quoted_execution_arn_;
-  text_ += ",\"redrive_count\":\"0\"}";
+  record.payload_begin = begin;
+  record.payload_end = static_cast<std::uint32_t>(spans.size());
+  last_payload_ = value;
+  last_payload_begin_ = record.payload_begin;
+  last_payload_end_ = record.payload_end;
+  last_payload_truncated_ = record.payload_truncated;
 }
 
 std::size_t ExecutionLogger::Flush(LogStore& store) {
-  if (events_.empty()) {
+  const std::size_t n = batch_->size();
+  if (n == 0) {
     return 0;
   }
   if (stream_name_.empty()) {
-    UpdateStreamName(events_.front().timestamp_ms);
+    UpdateStreamName(batch_->timestamp_ms(0));
   }
-  // The store keeps the text itself; the next execution's text starts at this one's size.
-  const std::size_t capacity = text_.capacity();
-  const std::size_t n = store.AppendBatch(group_, stream_name_, std::move(text_), events_);
-  text_ = std::string();
-  text_.reserve(capacity);
-  events_.clear();
-  payload_memo_.Clear();
+  const ExecutionLogBatch::Capacity used = batch_->used();
+  store.AppendBatch(group_, stream_name_, std::move(batch_));  // the store keeps it
+  batch_ = std::make_shared<ExecutionLogBatch>(used);
   return n;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// ExecutionLogger: an EventSink that writes an execution's history events as the CloudWatch
-// Logs records AWS writes for Express executions, and hands them to a LogStore in one batch.
+// ExecutionLogger: an EventSink that records an execution's history events for the CloudWatch
+// Logs records AWS writes for Express executions, and hands them to a LogStore in one batch (an
+// ExecutionLogBatch, which renders the messages when they are read).
 //
 // Usage (one logger per execution slot, reused):
 //
@@ -12,23 +13,22 @@
 //     logger.Flush(store);                    // one LogStore call per execution
 //   }
 //
-// Each event becomes one JSON message (§4.3 of the reference), e.g.
-//   {"id":"1","type":"ExecutionStarted","details":{"input":"{}","inputDetails":{"truncated":false},
-//    "roleArn":"arn:aws:iam::123456789012:role/r"},"previous_event_id":"0",
-//    "event_timestamp":"1700000000000","execution_arn":"arn:...","redrive_count":"0"}
-// with the event's timestamp as the CloudWatch event timestamp. Events the level does not
-// select cost one table lookup.
+// Each event becomes one message (see execution_log_batch.h) with the event's timestamp as the
+// CloudWatch event timestamp. Events the level does not select cost one table lookup. A payload
+// is written as JSON once per execution however many events carry it, and a container it shares
+// with an earlier payload is copied rather than written again.
 //
 // Stream naming: states/<machine name>/<YYYY-MM-DD-HH-MM of the execution start, UTC>/<8 hex>,
 // where the 8 hex digits are the logger's `stream_id` (give each worker/slot its own). So each
 // logger writes one stream per machine per minute, and one stream holds many executions, as
 // on AWS.
 //
-// Buffers (message text, event offsets, scratch) are kept across Reset() calls: once warm, an
-// execution allocates nothing here except what the LogStore copies. Not thread-safe: a logger
-// belongs to one execution at a time.
+// Each execution's batch is allocated with the capacity the previous one needed, so an execution
+// costs three allocations here (the batch, its text and its records), which the store keeps.
+// Not thread-safe: a logger belongs to one execution at a time.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +36,7 @@
 #include "jsonpath/writer.h"
 #include "runtime/events.h"
 #include "service/api/logging_settings.h"
+#include "service/logs/execution_log_batch.h"
 #include "service/logs/log_store.h"
 
 namespace stepd::logs {
@@ -53,7 +54,7 @@ class ExecutionLogger final : public runtime::EventSink {
   explicit ExecutionLogger(std::uint32_t stream_id = 0);
 
   // Prepares for a new execution; discards anything not flushed. The views need only live for
-  // the call (they are copied into reused buffers).
+  // the call (they are copied).
   void Reset(const LoggingSettings& settings, std::string_view state_machine_name,
              std::string_view execution_arn, std::string_view role_arn);
 
@@ -64,16 +65,15 @@ class ExecutionLogger final : public runtime::EventSink {
   std::size_t Flush(LogStore& store);
 
   // Inspection (tests): the buffered messages and the stream they will go to.
-  std::size_t buffered_events() const { return events_.size(); }
-  std::string_view buffered_message(std::size_t i) const;
+  std::size_t buffered_events() const { return batch_->size(); }
+  std::string buffered_message(std::size_t i) const;
   std::string_view stream_name() const { return stream_name_; }
   std::string_view log_group_name() const { return group_; }
 
  private:
-  void AppendEventJson(const runtime::Event& event);
-  void AppendPayload(std::string_view key, std::string_view details_key, Value value);
-  bool AppendTruncated(Value value, std::size_t begin);
-  void AppendResource(std::string_view resource, bool with_region);
+  void NewBatch(std::string_view execution_arn, std::string_view role_arn);
+  void RecordPayload(Value value, ExecutionLogBatch::Record& record);
+  TextSpan CopyName(std::string_view name);
   void UpdateStreamName(std::int64_t timestamp_ms);
 
   LogLevel level_ = LogLevel::kOff;
@@ -81,15 +81,19 @@ class ExecutionLogger final : public runtime::EventSink {
   std::uint32_t stream_id_;
   std::string group_;
   std::string machine_;
-  std::string quoted_execution_arn_;  // as JSON strings
-  std::string quoted_role_arn_;
-  std::string quoted_region_;
   std::string stream_name_;
-  std::int64_t stream_minute_ = -1;  // the minute stream_name_ was built for
-  std::string text_;                 // every message of the execution, back to back
-  std::vector<PackedEvent> events_;
-  QuotedJsonMemo payload_memo_;  // payload members already in text_
-  std::string scratch_;          // an oversized payload's JSON text, to be cut and quoted
+  std::int64_t stream_minute_ = -1;           // the minute stream_name_ was built for
+  std::shared_ptr<ExecutionLogBatch> batch_;  // never null
+  std::size_t accounted_bytes_ = 0;  // text and span bytes already in a record's stored_bytes
+  JsonMemo payload_memo_;            // containers already in the batch's text
+  // The last payload and state name recorded: events in a row mostly repeat them (a state's
+  // output is the next one's input, and a state's events share its name).
+  Value last_payload_;
+  std::uint32_t last_payload_begin_ = 0;
+  std::uint32_t last_payload_end_ = 0;
+  bool last_payload_truncated_ = false;
+  std::string_view last_name_;
+  TextSpan last_name_span_;
 };
 
 }  // namespace stepd::logs

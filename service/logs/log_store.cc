@@ -14,6 +14,8 @@
 #include <thread>
 #include <utility>
 
+#include <pthread.h>
+
 #include "jsonpath/writer.h"
 
 namespace stepd::logs {
@@ -29,16 +31,87 @@ namespace {
 // CloudWatch counts 26 bytes of overhead per event.
 constexpr std::uint64_t kEventOverheadBytes = 26;
 
+// Messages given as text (PutLogEvents), packed back to back.
+class TextBatch final : public LogBatch {
+ public:
+  explicit TextBatch(std::span<const LogEventInput> events) {
+    std::size_t total = 0;
+    for (const LogEventInput& e : events) {
+      total += e.message.size();
+    }
+    text_.reserve(total);
+    events_.reserve(events.size());
+    for (const LogEventInput& e : events) {
+      events_.push_back({e.timestamp_ms, text_.size(), e.message.size()});
+      text_.append(e.message);
+    }
+  }
+
+  std::size_t size() const override { return events_.size(); }
+  std::int64_t timestamp_ms(std::size_t i) const override { return events_[i].timestamp_ms; }
+  std::uint64_t stored_bytes(std::size_t i) const override {
+    return events_[i].length + kEventOverheadBytes;
+  }
+  std::string_view Message(std::size_t i, std::string& /*scratch*/) const override {
+    return std::string_view(text_).substr(events_[i].offset, events_[i].length);
+  }
+
+ private:
+  struct Event {
+    std::int64_t timestamp_ms;
+    std::size_t offset;
+    std::size_t length;
+  };
+  std::string text_;
+  std::vector<Event> events_;
+};
+
+// A batch in one stream and how many of its events the stream still holds. The events share
+// this count (guarded by their group's mutex) rather than the batch's own reference count, which
+// would cost two atomic operations per event.
+struct StoredBatch {
+  std::shared_ptr<const LogBatch> batch;
+  std::uint32_t live_events;
+};
+
 struct Slot {
   std::int64_t timestamp_ms;
   std::int64_t ingestion_time_ms;
   std::uint64_t sequence;
-  std::shared_ptr<const std::string> blob;
-  std::uint32_t offset;
-  std::uint32_t length;
+  StoredBatch* batch;
+  std::uint32_t index;
+  std::uint32_t bytes;
 
   EventKey key() const { return {timestamp_ms, sequence}; }
-  std::uint64_t bytes() const { return length + kEventOverheadBytes; }
+};
+
+// Drops one event's share of its batch; returns the StoredBatch to delete when it was the last.
+StoredBatch* Unshare(const Slot& slot) {
+  return --slot.batch->live_events == 0 ? slot.batch : nullptr;
+}
+
+// A pthread mutex of glibc's adaptive kind, which spins a little before sleeping. Every worker
+// logging to a group takes the group's mutex once per execution, for a few hundred nanoseconds,
+// so a worker that finds it taken would otherwise sleep and be woken (two system calls and a
+// context switch) for a wait shorter than either.
+class AdaptiveMutex {
+ public:
+  AdaptiveMutex() {
+    pthread_mutexattr_t attributes;
+    pthread_mutexattr_init(&attributes);
+    pthread_mutexattr_settype(&attributes, PTHREAD_MUTEX_ADAPTIVE_NP);
+    pthread_mutex_init(&mutex_, &attributes);
+    pthread_mutexattr_destroy(&attributes);
+  }
+  AdaptiveMutex(const AdaptiveMutex&) = delete;
+  AdaptiveMutex& operator=(const AdaptiveMutex&) = delete;
+  ~AdaptiveMutex() { pthread_mutex_destroy(&mutex_); }
+
+  void lock() { pthread_mutex_lock(&mutex_); }
+  void unlock() { pthread_mutex_unlock(&mutex_); }
+
+ private:
+  pthread_mutex_t mutex_;
 };
 
 }  // namespace
@@ -49,25 +122,47 @@ struct LogStore::Stream {
   std::int64_t last_ingestion_time_ms = 0;
   std::uint64_t stored_bytes = 0;
   std::deque<Slot> events;  // sorted by key()
+
+  Stream() = default;
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+  ~Stream() {
+    for (const Slot& slot : events) {
+      delete Unshare(slot);
+    }
+  }
 };
 
 struct LogStore::Group {
   std::string name;
   std::int64_t creation_time_ms = 0;
-  mutable std::mutex mu;
-  std::optional<std::int32_t> retention_in_days;                        // guarded by mu
-  std::map<std::string, std::unique_ptr<Stream>, std::less<>> streams;  // guarded by mu
-  std::deque<Stream*> fifo;  // one entry per stored event, in ingestion order; guarded by mu
-  std::uint64_t bytes = 0;   // guarded by mu
-  std::atomic<std::uint64_t> dropped{0};
+  // `events` consecutive stored events, in ingestion order, are in `stream`.
+  struct StreamRun {
+    Stream* stream;
+    std::uint64_t events;
+  };
+
+  mutable AdaptiveMutex mu;
+  // Everything below is guarded by mu.
+  std::optional<std::int32_t> retention_in_days;
+  std::map<std::string, std::unique_ptr<Stream>, std::less<>> streams;
+  std::deque<StreamRun> fifo;  // the streams of the stored events, in ingestion order
+  std::uint64_t events = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t next_sequence = 1;
+  std::uint64_t written = 0;
+  std::uint64_t dropped = 0;
 };
 
 // The background file writer.
 struct LogStore::Persister {
+  // One appended batch: its event i has sequence first_sequence + i.
   struct Item {
     std::string group;
     std::shared_ptr<const std::string> stream;
-    std::vector<Slot> events;
+    std::shared_ptr<const LogBatch> batch;
+    std::int64_t ingestion_time_ms = 0;
+    std::uint64_t first_sequence = 0;
   };
   struct File {
     std::FILE* file = nullptr;
@@ -117,6 +212,7 @@ struct LogStore::Persister {
 
   void Run() {
     std::string line;
+    std::string message;
     for (;;) {
       Item item;
       {
@@ -129,7 +225,7 @@ struct LogStore::Persister {
         queue.pop_front();
         busy = true;
       }
-      Write(item, line);
+      Write(item, line, message);
       {
         std::lock_guard lock(mu);
         busy = false;
@@ -140,11 +236,11 @@ struct LogStore::Persister {
     }
   }
 
-  void Write(const Item& item, std::string& line) {
+  void Write(const Item& item, std::string& line, std::string& message) {
     File& f = files[item.group];
     const std::filesystem::path path =
         std::filesystem::path(dir) / (SanitiseFileName(item.group) + ".jsonl");
-    for (const Slot& e : item.events) {
+    for (std::size_t i = 0; i < item.batch->size(); ++i) {
       if (f.file == nullptr) {
         std::error_code ec;
         const auto existing = std::filesystem::file_size(path, ec);
@@ -158,13 +254,13 @@ struct LogStore::Persister {
       line += R"({"logStreamName":)";
       AppendJsonString(*item.stream, line);
       line += R"(,"timestamp":)";
-      line += std::to_string(e.timestamp_ms);
+      line += std::to_string(item.batch->timestamp_ms(i));
       line += R"(,"ingestionTime":)";
-      line += std::to_string(e.ingestion_time_ms);
+      line += std::to_string(item.ingestion_time_ms);
       line += R"(,"eventId":")";
-      line += std::to_string(e.sequence);
+      line += std::to_string(item.first_sequence + i);
       line += R"(","message":)";
-      AppendJsonString(std::string_view(*e.blob).substr(e.offset, e.length), line);
+      AppendJsonString(item.batch->Message(i, message), line);
       line += "}\n";
       std::fwrite(line.data(), 1, line.size(), f.file);
       f.size += line.size();
@@ -212,12 +308,18 @@ struct LogStore::Persister {
 
 struct LogStore::Impl {
   Options options;
+  const std::uint64_t id = NextStoreId();
   mutable std::shared_mutex groups_mu;
   std::map<std::string, std::shared_ptr<Group>, std::less<>> groups;  // guarded by groups_mu
-  std::atomic<std::uint64_t> next_sequence{1};
-  std::atomic<std::uint64_t> written{0};
-  std::atomic<std::uint64_t> dropped_total{0};
+  std::atomic<std::uint64_t> groups_deleted{0};   // bumped after each DeleteGroup
+  std::atomic<std::uint64_t> deleted_written{0};  // the counters of deleted groups
+  std::atomic<std::uint64_t> deleted_dropped{0};
   std::unique_ptr<Persister> persister;
+
+  static std::uint64_t NextStoreId() {
+    static std::atomic<std::uint64_t> next{1};
+    return next.fetch_add(1, std::memory_order_relaxed);
+  }
 
   std::shared_ptr<Group> Find(std::string_view name) const {
     std::shared_lock lock(groups_mu);
@@ -241,6 +343,36 @@ struct LogStore::Impl {
     return group;
   }
 
+  // The group an append goes to. Each thread remembers the last one it used, so that executions
+  // logging to one group do not each take groups_mu, whose every reader writes to one cache
+  // line all workers share. Deleting any group makes the threads look again. Until then a thread
+  // keeps its last group (of any store) alive.
+  Group& GroupForAppend(std::string_view name) {
+    struct Remembered {
+      std::uint64_t store_id = 0;
+      std::uint64_t groups_deleted = 0;
+      std::shared_ptr<Group> group;
+    };
+    thread_local Remembered last;
+    const std::uint64_t deleted = groups_deleted.load(std::memory_order_acquire);
+    if (last.store_id != id || last.groups_deleted != deleted || last.group->name != name) {
+      last = {id, deleted, FindOrCreate(name)};
+    }
+    return *last.group;
+  }
+
+  // The sum of `counter` over the groups there are.
+  template <typename Counter>
+  std::uint64_t Total(Counter counter) const {
+    std::uint64_t total = 0;
+    std::shared_lock lock(groups_mu);
+    for (const auto& [name, group] : groups) {
+      std::lock_guard group_lock(group->mu);
+      total += counter(*group);
+    }
+    return total;
+  }
+
   static Stream& StreamIn(Group& g, std::string_view name, std::int64_t now) {
     auto it = g.streams.find(name);
     if (it == g.streams.end()) {
@@ -252,64 +384,79 @@ struct LogStore::Impl {
     return *it->second;
   }
 
-  // Stores `count` events whose messages are slices of `blob`. `event(i)` gives (timestamp,
-  // offset, length).
-  template <typename EventAt>
+  // Every worker logging to a group takes its mutex once per execution: the events are made
+  // before the lock and the evicted ones' batches released after it.
   std::size_t Append(std::string_view group_name, std::string_view stream_name,
-                     const std::shared_ptr<const std::string>& blob, std::size_t count,
-                     EventAt&& event_at) {
+                     std::shared_ptr<const LogBatch> batch) {
+    const std::size_t count = batch->size();
     if (count == 0) {
       return 0;
     }
     const std::int64_t now = NowMillis();
-    std::shared_ptr<Group> group = FindOrCreate(group_name);
-    std::vector<Slot> persisted;
-    std::shared_ptr<const std::string> persisted_stream;
-    std::uint64_t evicted = 0;
+    Group& group = GroupForAppend(group_name);
+    auto stored =
+        std::make_unique<StoredBatch>(StoredBatch{batch, static_cast<std::uint32_t>(count)});
+    thread_local std::vector<Slot> incoming;
+    thread_local std::vector<std::unique_ptr<StoredBatch>> released;
+    incoming.clear();
+    for (std::size_t i = 0; i < count; ++i) {
+      const auto bytes =
+          static_cast<std::uint32_t>(std::min<std::uint64_t>(batch->stored_bytes(i), UINT32_MAX));
+      incoming.push_back(
+          {batch->timestamp_ms(i), now, 0, stored.get(), static_cast<std::uint32_t>(i), bytes});
+    }
+    std::shared_ptr<const std::string> stream_name_owner;
+    std::uint64_t first_sequence = 0;
     {
-      std::lock_guard lock(group->mu);
-      Stream& stream = StreamIn(*group, stream_name, now);
-      std::uint64_t sequence = next_sequence.fetch_add(count, std::memory_order_relaxed);
-      for (std::size_t i = 0; i < count; ++i) {
-        const PackedEvent e = event_at(i);
-        Slot slot{e.timestamp_ms, now, sequence++, blob, e.offset, e.length};
-        if (persister) {
-          persisted.push_back(slot);
-        }
-        const std::uint64_t bytes = slot.bytes();
+      std::lock_guard lock(group.mu);
+      Stream& stream = StreamIn(group, stream_name, now);
+      stored.release();  // owned by its events from here on
+      first_sequence = group.next_sequence;
+      group.next_sequence += count;
+      for (Slot& slot : incoming) {
+        slot.sequence = first_sequence + slot.index;
         if (stream.events.empty() || stream.events.back().key() < slot.key()) {
-          stream.events.push_back(std::move(slot));
+          stream.events.push_back(slot);
         } else {
           auto at = std::upper_bound(stream.events.begin(), stream.events.end(), slot.key(),
                                      [](const EventKey& k, const Slot& s) { return k < s.key(); });
-          stream.events.insert(at, std::move(slot));
+          stream.events.insert(at, slot);
         }
-        stream.stored_bytes += bytes;
-        group->bytes += bytes;
-        group->fifo.push_back(&stream);
+        stream.stored_bytes += slot.bytes;
+        group.bytes += slot.bytes;
       }
+      if (!group.fifo.empty() && group.fifo.back().stream == &stream) {
+        group.fifo.back().events += count;
+      } else {
+        group.fifo.push_back({&stream, count});
+      }
+      group.events += count;
+      group.written += count;
       stream.last_ingestion_time_ms = now;
-      persisted_stream = stream.name;
+      stream_name_owner = stream.name;
       // Over the bounds: drop the oldest-ingested events first.
-      while (!group->fifo.empty() && (group->fifo.size() > options.max_events_per_group ||
-                                      group->bytes > options.max_bytes_per_group)) {
-        Stream* victim = group->fifo.front();
-        group->fifo.pop_front();
-        const std::uint64_t bytes = victim->events.front().bytes();
+      while (group.events > 0 && (group.events > options.max_events_per_group ||
+                                  group.bytes > options.max_bytes_per_group)) {
+        Group::StreamRun& run = group.fifo.front();
+        Stream* victim = run.stream;
+        if (--run.events == 0) {
+          group.fifo.pop_front();
+        }
+        const Slot& oldest = victim->events.front();
+        victim->stored_bytes -= oldest.bytes;
+        group.bytes -= oldest.bytes;
+        if (StoredBatch* done = Unshare(oldest)) {
+          released.emplace_back(done);
+        }
         victim->events.pop_front();
-        victim->stored_bytes -= bytes;
-        group->bytes -= bytes;
-        ++evicted;
+        --group.events;
+        ++group.dropped;
       }
     }
-    if (evicted != 0) {
-      group->dropped.fetch_add(evicted, std::memory_order_relaxed);
-      dropped_total.fetch_add(evicted, std::memory_order_relaxed);
-    }
-    written.fetch_add(count, std::memory_order_relaxed);
+    released.clear();
     if (persister) {
-      persister->Push(Persister::Item{std::string(group_name), std::move(persisted_stream),
-                                      std::move(persisted)});
+      persister->Push(Persister::Item{std::string(group_name), std::move(stream_name_owner),
+                                      std::move(batch), now, first_sequence});
     }
     return count;
   }
@@ -328,30 +475,12 @@ LogStore::~LogStore() = default;
 
 std::size_t LogStore::AppendBatch(std::string_view group, std::string_view stream,
                                   std::span<const LogEventInput> events) {
-  std::size_t total = 0;
-  for (const LogEventInput& e : events) {
-    total += e.message.size();
-  }
-  auto text = std::make_shared<std::string>();
-  text->reserve(total);
-  std::vector<PackedEvent> packed;
-  packed.reserve(events.size());
-  for (const LogEventInput& e : events) {
-    packed.push_back({e.timestamp_ms, static_cast<std::uint32_t>(text->size()),
-                      static_cast<std::uint32_t>(e.message.size())});
-    text->append(e.message);
-  }
-  std::shared_ptr<const std::string> blob = std::move(text);
-  return impl_->Append(group, stream, blob, packed.size(),
-                       [&](std::size_t i) { return packed[i]; });
+  return impl_->Append(group, stream, std::make_shared<const TextBatch>(events));
 }
 
 std::size_t LogStore::AppendBatch(std::string_view group, std::string_view stream,
-                                  std::string&& packed_text, std::span<const PackedEvent> events) {
-  std::shared_ptr<const std::string> blob =
-      std::make_shared<const std::string>(std::move(packed_text));
-  return impl_->Append(group, stream, blob, events.size(),
-                       [&](std::size_t i) { return events[i]; });
+                                  std::shared_ptr<const LogBatch> batch) {
+  return impl_->Append(group, stream, std::move(batch));
 }
 
 StoreStatus LogStore::CreateGroup(std::string_view group) {
@@ -372,7 +501,13 @@ StoreStatus LogStore::DeleteGroup(std::string_view group) {
   if (it == impl_->groups.end()) {
     return StoreStatus::kNoGroup;
   }
+  {
+    std::lock_guard group_lock(it->second->mu);
+    impl_->deleted_written.fetch_add(it->second->written, std::memory_order_relaxed);
+    impl_->deleted_dropped.fetch_add(it->second->dropped, std::memory_order_relaxed);
+  }
   impl_->groups.erase(it);  // readers holding the shared_ptr finish on the old group
+  impl_->groups_deleted.fetch_add(1, std::memory_order_release);
   return StoreStatus::kOk;
 }
 
@@ -401,7 +536,8 @@ StoreStatus LogStore::DeleteStream(std::string_view group, std::string_view stre
   }
   Stream* doomed = it->second.get();
   g->bytes -= doomed->stored_bytes;
-  std::erase(g->fifo, doomed);  // rare: linear in the group's events
+  g->events -= doomed->events.size();
+  std::erase_if(g->fifo, [doomed](const Group::StreamRun& run) { return run.stream == doomed; });
   g->streams.erase(it);
   return StoreStatus::kOk;
 }
@@ -438,10 +574,10 @@ std::vector<LogGroupInfo> LogStore::ListGroups(std::string_view prefix,
     LogGroupInfo info;
     info.name = g->name;
     info.creation_time_ms = g->creation_time_ms;
-    info.dropped = g->dropped.load(std::memory_order_relaxed);
     std::lock_guard lock(g->mu);
+    info.dropped = g->dropped;
     info.stored_bytes = g->bytes;
-    info.stored_events = g->fifo.size();
+    info.stored_events = g->events;
     info.retention_in_days = g->retention_in_days;
     out.push_back(std::move(info));
   }
@@ -493,8 +629,8 @@ std::size_t FirstAfter(const std::deque<Slot>& events, std::int64_t start_ms,
 }
 
 LogEventView ViewOf(const Slot& s, const std::string* stream_name) {
-  return LogEventView{s.timestamp_ms, s.ingestion_time_ms, s.sequence, s.blob, s.offset,
-                      s.length,       stream_name};
+  return LogEventView{s.timestamp_ms, s.ingestion_time_ms, s.sequence, s.batch->batch,
+                      s.index,        stream_name};
 }
 
 }  // namespace
@@ -573,15 +709,23 @@ bool LogStore::ReadGroupImpl(std::string_view group, SelectFn select, std::int64
   return true;
 }
 
-std::uint64_t LogStore::written() const { return impl_->written.load(std::memory_order_relaxed); }
+std::uint64_t LogStore::written() const {
+  return impl_->deleted_written.load(std::memory_order_relaxed) +
+         impl_->Total([](const Group& g) { return g.written; });
+}
 
 std::uint64_t LogStore::dropped() const {
-  return impl_->dropped_total.load(std::memory_order_relaxed);
+  return impl_->deleted_dropped.load(std::memory_order_relaxed) +
+         impl_->Total([](const Group& g) { return g.dropped; });
 }
 
 std::uint64_t LogStore::dropped(std::string_view group) const {
   auto g = impl_->Find(group);
-  return g ? g->dropped.load(std::memory_order_relaxed) : 0;
+  if (!g) {
+    return 0;
+  }
+  std::lock_guard lock(g->mu);
+  return g->dropped;
 }
 
 std::uint64_t LogStore::persist_dropped() const {

@@ -3,20 +3,24 @@
 // events in them — bounded per group, optionally mirrored to JSON-lines files.
 //
 // Thread-safe. Design, chosen so that logging never holds up an execution:
-//  - A batch (all the events one execution produced) is copied into ONE immutable text blob
-//    before any lock is taken; the events refer to slices of it. An execution therefore costs
-//    one allocation for its text plus one short critical section on its group's mutex.
+//  - A batch (all the events one execution produced) is one immutable LogBatch, built before
+//    any lock is taken; the stored events refer to it. An execution therefore costs one short
+//    critical section on its group's mutex, and its messages are rendered only when read.
 //  - The group map is behind a shared_mutex (read-locked to find a group; write-locked only to
-//    create or delete one). Each group has its own mutex, so executions logging to different
-//    groups never meet, and readers of one group never block writers of another.
-//  - Readers (GetLogEvents, FilterLogEvents) copy the slice references they need under the
-//    group's mutex (a reference count each, no text copy) and match filter patterns after
+//    create or delete one); each thread remembers the group it last appended to, until a group
+//    is deleted. Each group has its own mutex, which spins briefly before sleeping, and its own
+//    counters and sequence numbers under it, so executions logging to different groups never
+//    meet, readers of one group never block writers of another, and an append touches no state
+//    that other groups' appends write.
+//  - Readers (GetLogEvents, FilterLogEvents) copy the batch references they need under the
+//    group's mutex (a reference count each, no text copy) and render and match messages after
 //    releasing it.
 //  - Events within a stream are kept sorted by (timestamp, sequence number); appends of
 //    in-order events go to the back in O(1).
-//  - Each group is bounded by max_events and max_bytes (message bytes + 26 per event, as
-//    CloudWatch counts them). When an append overflows the bound, the group's OLDEST-INGESTED
-//    events are dropped first and counted in dropped(). A stream that loses all its events stays.
+//  - Each group is bounded by max_events and max_bytes (LogBatch::stored_bytes: for text,
+//    message bytes + 26 per event, as CloudWatch counts them). When an append overflows the
+//    bound, the group's OLDEST-INGESTED events are dropped first and counted in dropped(); a
+//    batch's memory goes when its last event does. A stream that loses all its events stays.
 //  - AppendBatch creates the group and the stream when missing (as if CreateLogGroup /
 //    CreateLogStream had been called): executions may log to a group nobody created.
 //  - With Options::log_dir set, every appended event is also written as one JSON line to
@@ -34,6 +38,8 @@
 #include <string_view>
 #include <vector>
 
+#include "service/logs/log_batch.h"
+
 namespace stepd::logs {
 
 // One event to append; `message` need only live for the call.
@@ -42,26 +48,17 @@ struct LogEventInput {
   std::string_view message;
 };
 
-// One event of a batch whose messages are packed in one text: message = text.substr(offset,
-// length). The ExecutionLogger produces these.
-struct PackedEvent {
-  std::int64_t timestamp_ms = 0;
-  std::uint32_t offset = 0;
-  std::uint32_t length = 0;
-};
-
-// A stored event as readers see it. The message view stays valid as long as this object (it
-// shares ownership of the text it points into).
+// A stored event as readers see it; it shares ownership of the batch its message is in.
 struct LogEventView {
   std::int64_t timestamp_ms = 0;
   std::int64_t ingestion_time_ms = 0;
-  std::uint64_t sequence = 0;  // unique in the store, increasing in ingestion order: the eventId
-  std::shared_ptr<const std::string> blob;
-  std::uint32_t offset = 0;
-  std::uint32_t length = 0;
+  std::uint64_t sequence = 0;  // unique in its group, increasing in ingestion order: the eventId
+  std::shared_ptr<const LogBatch> batch;
+  std::uint32_t index = 0;                   // in the batch
   const std::string* stream_name = nullptr;  // valid while the LogEventRange that holds it lives
 
-  std::string_view message() const { return std::string_view(*blob).substr(offset, length); }
+  // The message, valid while this view lives and `scratch` is unchanged.
+  std::string_view message(std::string& scratch) const { return batch->Message(index, scratch); }
 };
 
 struct LogStreamInfo {
@@ -124,9 +121,9 @@ class LogStore {
   // when missing. Ingestion time is now. Returns the number of events stored.
   std::size_t AppendBatch(std::string_view group, std::string_view stream,
                           std::span<const LogEventInput> events);
-  // Events whose messages are slices of `packed_text`, which the store keeps as it is.
+  // Keeps `batch` itself (normally an execution's ExecutionLogBatch).
   std::size_t AppendBatch(std::string_view group, std::string_view stream,
-                          std::string&& packed_text, std::span<const PackedEvent> events);
+                          std::shared_ptr<const LogBatch> batch);
 
   // --- administration ------------------------------------------------------------------------
   StoreStatus CreateGroup(std::string_view group);

@@ -153,13 +153,14 @@ service::ApiResult<std::int64_t> Limit(const RequestBody& body, std::int64_t max
   return *limit;
 }
 
-void AppendEvent(const LogEventView& e, bool with_stream, std::string& out) {
+void AppendEvent(const LogEventView& e, std::string_view message, bool with_stream,
+                 std::string& out) {
   out += '{';
   if (with_stream) {
     Str("logStreamName", *e.stream_name, out);
   }
   Int("timestamp", e.timestamp_ms, out);
-  Str("message", e.message(), out);
+  Str("message", message, out);
   Int("ingestionTime", e.ingestion_time_ms, out);
   if (with_stream) {
     Str("eventId", std::to_string(e.sequence), out);
@@ -437,8 +438,9 @@ LogsApi::Result LogsApi::GetLogEvents(const RequestBody& body) {
     return Unexpected(StatusError(status, true));
   }
   std::string out = R"({"events":[)";
+  std::string scratch;
   for (const LogEventView& e : range.events) {
-    AppendEvent(e, false, out);
+    AppendEvent(e, e.message(scratch), false, out);
     out += ',';
   }
   Close(']', out);
@@ -537,12 +539,14 @@ LogsApi::Result LogsApi::FilterLogEvents(const RequestBody& body) {
   std::string out = R"({"events":[)";
   std::size_t matched = 0;
   std::optional<EventKey> next;
+  std::string scratch;
   for (std::size_t i = 0; i < range.events.size(); ++i) {
     const LogEventView& e = range.events[i];
-    if (!pattern->Matches(e.message())) {
+    const std::string_view message = e.message(scratch);
+    if (!pattern->Matches(message)) {
       continue;
     }
-    AppendEvent(e, true, out);
+    AppendEvent(e, message, true, out);
     out += ',';
     if (++matched == static_cast<std::size_t>(limit)) {
       if (i + 1 < range.events.size() || range.truncated) {

@@ -214,9 +214,19 @@ TEST(WriterTest, JsonAsStringIsTheQuotedJsonText) {
   }
 }
 
+// The text a list of spans of `out` reads as.
+std::string Joined(const std::string& out, const std::vector<TextSpan>& spans) {
+  std::string text;
+  for (const TextSpan span : spans) {
+    text += out.substr(span.offset, span.length);
+  }
+  return text;
+}
+
 // With a memo, containers written before (earlier in the string or earlier in the same value)
-// are copied: the text is the same as without one, payload after payload.
-TEST(WriterTest, MemoizedJsonAsStringWritesTheSameText) {
+// are referred to, not written again: the spans read as the JSON text, payload after payload,
+// and what is appended shrinks.
+TEST(WriterTest, MemoizedJsonSpansReadAsTheJsonText) {
   Document doc;
   const Value input = ParseOrDie(doc, R"({"a":{"q":"x\"y","n":[1,2]},"b":[{"c":"\\"}],"s":"t"})");
   const Value a = input.Find("a");
@@ -227,29 +237,43 @@ TEST(WriterTest, MemoizedJsonAsStringWritesTheSameText) {
   const Value merged = Value::Object(merged_members, 3);
   const Member unseen_members[] = {{"k\"", Value::String("v\\")}};
   const Value unseen = Value::Object(unseen_members, 1);
-  const Value repeated_items[] = {unseen, unseen};  // the second copied within one call
+  const Value repeated_items[] = {unseen, unseen};  // the second referred to within one call
   const Value repeated = Value::Array(repeated_items, 2);
   const Value payloads[] = {repeated, input, a, merged, twice, input, Value::String("\"s\""), b};
 
-  QuotedJsonMemo memo;
-  std::string with_memo = "{";
-  std::string without = "{";
+  JsonMemo memo;
+  std::string out = "prefix";
+  std::size_t written = 0;
+  std::vector<TextSpan> spans;  // shared, as an execution log's payloads share theirs
   for (const Value v : payloads) {
-    AppendJsonAsString(v, with_memo, memo);
-    AppendJsonAsString(v, without);
-    with_memo += ',';
-    without += ',';
+    const std::size_t before = out.size();
+    const std::size_t first = spans.size();
+    AppendJsonSpans(v, out, memo, spans);
+    EXPECT_EQ(Joined(out, std::vector<TextSpan>(spans.begin() + static_cast<std::ptrdiff_t>(first),
+                                                spans.end())),
+              ToJson(v));
+    written += out.size() - before;
   }
-  EXPECT_EQ(with_memo, without);
+  // Written: `repeated` but its second element, `input` whole, the punctuation, key and scalar
+  // of `merged` and `twice` (which hold references, so are not remembered themselves), and
+  // the string; `a`, `b` and `input` again are references only.
+  const std::size_t expected =
+      ToJson(repeated).size() - ToJson(unseen).size() + ToJson(input).size() +
+      std::string_view(R"({"s":"t","a":,"both":[,,,3,]})").size() +
+      std::string_view("[,,,3,]").size() + ToJson(Value::String("\"s\"")).size();
+  EXPECT_EQ(written, expected);
 
   // After Clear() the memo forgets: a new string with other values at the old offsets.
   memo.Clear();
   Document other;
   const Value replaced = ParseOrDie(other, R"({"z":[true,false]})");
   std::string fresh;
-  AppendJsonAsString(replaced, fresh, memo);
-  AppendJsonAsString(replaced.Find("z"), fresh, memo);
-  EXPECT_EQ(fresh, R"("{\"z\":[true,false]}""[true,false]")");
+  std::vector<TextSpan> first;
+  std::vector<TextSpan> second;
+  AppendJsonSpans(replaced, fresh, memo, first);
+  AppendJsonSpans(replaced.Find("z"), fresh, memo, second);
+  EXPECT_EQ(fresh, R"({"z":[true,false]})");  // the second is a reference into the first
+  EXPECT_EQ(Joined(fresh, second), "[true,false]");
 }
 
 TEST(WriterTest, FormatsDoublesAsJavaDoubleToString) {

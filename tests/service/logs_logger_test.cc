@@ -253,7 +253,8 @@ TEST(LogsLoggerTest, FlushWritesOneStreamPerMinuteAndResets) {
                              {}, range),
             StoreStatus::kOk);
   ASSERT_EQ(range.events.size(), 8U);
-  EXPECT_EQ(range.events[0].message(), messages[0]);
+  std::string scratch;
+  EXPECT_EQ(range.events[0].message(scratch), messages[0]);
   EXPECT_EQ(range.events[0].timestamp_ms, 1'700'000'000'000);
 }
 

@@ -14,8 +14,9 @@ namespace {
 
 std::vector<std::string> Messages(const LogEventRange& range) {
   std::vector<std::string> out;
+  std::string scratch;
   for (const LogEventView& e : range.events) {
-    out.emplace_back(e.message());
+    out.emplace_back(e.message(scratch));
   }
   return out;
 }
@@ -34,13 +35,30 @@ TEST(LogStoreTest, AppendBatchCreatesGroupAndStreamAndKeepsOrder) {
   EXPECT_NE(range.events[0].sequence, range.events[1].sequence);
 }
 
-TEST(LogStoreTest, PackedBatchSlicesOneText) {
+// A batch that renders its messages only when they are read, and counts how often it does.
+class RenderingBatch final : public LogBatch {
+ public:
+  std::size_t size() const override { return 2; }
+  std::int64_t timestamp_ms(std::size_t i) const override { return static_cast<std::int64_t>(i); }
+  std::uint64_t stored_bytes(std::size_t /*i*/) const override { return 100; }
+  std::string_view Message(std::size_t i, std::string& scratch) const override {
+    ++renders;
+    scratch = "rendered " + std::to_string(i);
+    return scratch;
+  }
+  mutable int renders = 0;
+};
+
+TEST(LogStoreTest, KeepsABatchAsItIsAndRendersItWhenRead) {
   LogStore store;
-  const PackedEvent events[] = {{1, 0, 5}, {2, 5, 5}};
-  store.AppendBatch("g", "s", std::string("helloworld"), events);
+  auto batch = std::make_shared<RenderingBatch>();
+  EXPECT_EQ(store.AppendBatch("g", "s", batch), 2U);
+  EXPECT_EQ(batch->renders, 0);
+  EXPECT_EQ(store.ListGroups("g")[0].stored_bytes, 200U);  // as the batch counts them
   LogEventRange range;
   ASSERT_EQ(store.ReadStream("g", "s", {}, range), StoreStatus::kOk);
-  EXPECT_EQ(Messages(range), (std::vector<std::string>{"hello", "world"}));
+  EXPECT_EQ(Messages(range), (std::vector<std::string>{"rendered 0", "rendered 1"}));
+  EXPECT_EQ(batch->renders, 2);
 }
 
 TEST(LogStoreTest, ReadStreamLimitsFromHeadOrTailAndByTime) {
@@ -175,7 +193,8 @@ TEST(LogStoreTest, EventsOutliveTheirEviction) {
   ASSERT_EQ(store.ReadStream("g", "s", {}, range), StoreStatus::kOk);
   const LogEventInput second[] = {{2, "new"}};
   store.AppendBatch("g", "s", second);
-  EXPECT_EQ(range.events[0].message(), "kept by the reader");
+  std::string scratch;
+  EXPECT_EQ(range.events[0].message(scratch), "kept by the reader");
 }
 
 TEST(LogStoreTest, ConcurrentAppendsAreAllCounted) {
