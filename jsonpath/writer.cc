@@ -33,6 +33,10 @@ class Buffer {
       size_ += n;
     }
   }
+  void PutWordUnchecked(std::uint64_t word) {
+    std::memcpy(data_.get() + size_, &word, sizeof(word));
+    size_ += sizeof(word);
+  }
   char* cursor() { return data_.get() + size_; }
   void Advance(std::size_t n) { size_ += n; }
 
@@ -147,28 +151,30 @@ template <Mode mode>
 void PutStringContentUnchecked(std::string_view text, Buffer& out) {
   const char* data = text.data();
   const std::size_t size = text.size();
-  std::size_t run_start = 0;
   std::size_t i = 0;
   while (i < size) {
-    // Most strings need no escaping: skip clean 8-byte blocks without looking at each byte.
-    if (i + 8 <= size) {
+    // Most strings need no escaping: clean 8-byte blocks are copied as they are checked, a word
+    // at a time, so that the many short strings (keys) cost no call to memcpy.
+    while (i + 8 <= size) {
       std::uint64_t word;
       std::memcpy(&word, data + i, sizeof(word));
-      if (!NeedsEscape(word)) {
-        i += 8;
-        continue;
+      if (NeedsEscape(word)) {
+        break;
+      }
+      out.PutWordUnchecked(word);
+      i += 8;
+    }
+    // A block with something to escape, or the tail: byte by byte.
+    const std::size_t end = std::min(i + 8, size);
+    for (; i < end; ++i) {
+      const auto c = static_cast<unsigned char>(data[i]);
+      if (c >= 0x20 && c != '"' && c != '\\') {
+        out.PutUnchecked(static_cast<char>(c));
+      } else {
+        PutEscaped<mode>(c, out);
       }
     }
-    const auto c = static_cast<unsigned char>(data[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') {
-      ++i;
-      continue;
-    }
-    out.PutUnchecked(data + run_start, i - run_start);
-    PutEscaped<mode>(c, out);
-    run_start = ++i;
   }
-  out.PutUnchecked(data + run_start, size - run_start);
 }
 
 template <Mode mode>
