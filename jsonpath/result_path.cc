@@ -23,23 +23,20 @@ std::size_t ResolveIndex(std::int64_t index, std::size_t size) {
 }
 
 // A shallow copy of `object` (Missing: an empty object) with `key` set to `value`: replaced
-// where it is, or appended.
+// where it is, or appended. One pass over the members, with room for one more than there are.
 Value WithMember(Value object, std::string_view key, Value value, Arena& arena) {
-  const std::size_t size = object.Size();
-  const bool present = !object.Find(key).IsMissing();
-  const std::size_t count = present ? size : size + 1;
-  Member* members = arena.AllocateArray<Member>(count);
-  std::size_t i = 0;
+  Member* members = arena.AllocateArray<Member>(object.Size() + 1);
+  std::size_t count = 0;
   bool replaced = false;
   object.ForEachMember([&](std::string_view k, Value v) {
     // Only the first of duplicate keys is replaced, as Find() reads only the first.
     const bool replace = !replaced && k == key;
     replaced = replaced || replace;
-    new (&members[i++]) Member{k, replace ? value : v};
+    new (&members[count++]) Member{k, replace ? value : v};
   });
-  if (!present) {
+  if (!replaced) {
     // The key comes from the path, which the caller may free before the arena: copy it.
-    new (&members[i]) Member{arena.CopyString(key), value};
+    new (&members[count++]) Member{arena.CopyString(key), value};
   }
   return Value::Object(members, count);
 }
