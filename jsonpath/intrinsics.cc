@@ -10,6 +10,8 @@
 #include <string>
 #include <utility>
 
+#include <simdjson.h>
+
 #include "jsonpath/arena.h"
 #include "jsonpath/document.h"
 #include "jsonpath/internal/base64.h"
@@ -130,6 +132,31 @@ std::size_t Utf16Length(std::string_view text) {
     }
   }
   return units;
+}
+
+// Whether `text` is valid UTF-8: a word-at-a-time ASCII check first, as short texts usually are
+// ASCII, and simdjson's validator (through its dispatch) otherwise.
+bool IsValidUtf8(std::string_view text) {
+  std::size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, text.data() + i, sizeof(word));
+    if ((word & 0x8080808080808080ULL) != 0) {
+      return simdjson::validate_utf8(text.data(), text.size());
+    }
+  }
+  for (; i < text.size(); ++i) {
+    if (static_cast<unsigned char>(text[i]) >= 0x80) {
+      return simdjson::validate_utf8(text.data(), text.size());
+    }
+  }
+  return true;
+}
+
+// Whether `text` exceeds AWS's codec limit. UTF-8 never takes fewer bytes than UTF-16 code
+// units, so only texts longer than the limit in bytes need counting.
+bool ExceedsCodecLimit(std::string_view text) {
+  return text.size() > kMaxCodecChars && Utf16Length(text) > kMaxCodecChars;
 }
 
 // Length of the well-formed UTF-8 sequence at text[i], or 0 when it is malformed.
@@ -449,7 +476,7 @@ Result<Value> ArrayUnique(const Invocation& in) {
 
 Result<Value> Base64Encode(const Invocation& in) {
   STEPD_ASSIGN_OR_RETURN(const std::string_view text, in.String(0));
-  if (Utf16Length(text) > kMaxCodecChars) {
+  if (ExceedsCodecLimit(text)) {
     return (in.Problem() << "the input is longer than " << kMaxCodecChars << " characters")
         .Fail(in.arena);
   }
@@ -462,19 +489,11 @@ Result<Value> Base64Encode(const Invocation& in) {
 // Decoded bytes become a string as Java's new String(bytes, UTF_8) does: each malformed
 // sequence turns into U+FFFD, so that the result is always valid JSON text.
 std::string_view RepairUtf8(std::string_view bytes, Arena& arena) {
-  std::size_t i = 0;
-  while (i < bytes.size()) {
-    const std::size_t length = Utf8SequenceLength(bytes, i);
-    if (length == 0) {
-      break;
-    }
-    i += length;
-  }
-  if (i == bytes.size()) {
+  if (IsValidUtf8(bytes)) {
     return bytes;
   }
   std::string& out = ResultScratch();
-  out.append(bytes.substr(0, i));
+  std::size_t i = 0;
   while (i < bytes.size()) {
     const std::size_t length = Utf8SequenceLength(bytes, i);
     if (length == 0) {
@@ -490,7 +509,7 @@ std::string_view RepairUtf8(std::string_view bytes, Arena& arena) {
 
 Result<Value> Base64Decode(const Invocation& in) {
   STEPD_ASSIGN_OR_RETURN(const std::string_view text, in.String(0));
-  if (text.size() > kMaxCodecChars && Utf16Length(text) > kMaxCodecChars) {
+  if (ExceedsCodecLimit(text)) {
     return (in.Problem() << "the input is longer than " << kMaxCodecChars << " characters")
         .Fail(in.arena);
   }
@@ -512,7 +531,7 @@ Result<Value> Hash(const Invocation& in) {
     AppendJson(in.args[0], text);
     data = text;
   }
-  if (Utf16Length(data) > kMaxCodecChars) {
+  if (ExceedsCodecLimit(data)) {
     return (in.Problem() << "the data is longer than " << kMaxCodecChars << " characters")
         .Fail(in.arena);
   }

@@ -56,11 +56,29 @@ void Base64Encode(std::string_view data, char* out) {
 
 std::ptrdiff_t Base64Decode(std::string_view text, char* out) {
   char* const begin = out;
+  const auto* in = reinterpret_cast<const unsigned char*>(text.data());
+  // Whole quads of alphabet symbols, the bulk of any input, become 3 bytes at a time; the loop
+  // below takes over at the first padding, space or invalid byte (all have the top bits set in
+  // the table) with no bits pending.
+  std::size_t i = 0;
+  for (; i + 4 <= text.size(); i += 4) {
+    const std::uint32_t a = kDecode[in[i]];
+    const std::uint32_t b = kDecode[in[i + 1]];
+    const std::uint32_t c = kDecode[in[i + 2]];
+    const std::uint32_t d = kDecode[in[i + 3]];
+    if (((a | b | c | d) & 0xC0) != 0) {
+      break;
+    }
+    const std::uint32_t triple = (a << 18) | (b << 12) | (c << 6) | d;
+    *out++ = static_cast<char>(triple >> 16);
+    *out++ = static_cast<char>((triple >> 8) & 0xFF);
+    *out++ = static_cast<char>(triple & 0xFF);
+  }
   std::uint32_t accumulator = 0;
   int bits = 0;
   std::size_t padding = 0;
-  std::size_t symbols = 0;
-  for (const char c : text) {
+  std::size_t symbols = i;
+  for (const char c : text.substr(i)) {
     const std::uint8_t value = kDecode[static_cast<unsigned char>(c)];
     if (value == kSkip) {
       continue;
