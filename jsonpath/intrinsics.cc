@@ -1,5 +1,6 @@
 #include "jsonpath/intrinsics.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -300,12 +301,56 @@ void AppendFormatted(Value v, std::string& out) {
   }
 }
 
+// States.Format with a literal template whose values are all strings and int64 numbers, the
+// usual case, written straight into the arena (their printed length is bounded up front);
+// Missing when some value is of another kind.
+Value FormatSimple(const std::vector<std::string_view>& pieces, std::span<const Value> values,
+                   Arena& arena) {
+  constexpr std::size_t kMaxIntChars = 20;
+  std::size_t bound = 0;
+  for (const std::string_view piece : pieces) {
+    bound += piece.size();
+  }
+  for (const Value v : values) {
+    if (v.IsString()) {
+      bound += v.AsString().size();
+    } else if (v.IsNumber() && v.number_kind() == NumberKind::kInt64) {
+      bound += kMaxIntChars;
+    } else {
+      return Value::Missing();
+    }
+  }
+  if (bound == 0) {
+    return Value::String(std::string_view("", 0));
+  }
+  char* const out = arena.AllocateArray<char>(bound);
+  char* at = out;
+  for (std::size_t i = 0; i < pieces.size(); ++i) {
+    std::memcpy(at, pieces[i].data(), pieces[i].size());
+    at += pieces[i].size();
+    if (i < values.size()) {
+      const Value v = values[i];
+      if (v.IsString()) {
+        std::memcpy(at, v.AsString().data(), v.AsString().size());
+        at += v.AsString().size();
+      } else {
+        at = std::to_chars(at, at + kMaxIntChars, v.AsInt()).ptr;
+      }
+    }
+  }
+  return Value::String({out, static_cast<std::size_t>(at - out)});
+}
+
 Result<Value> Format(const Invocation& in) {
-  std::string& out = ResultScratch();
   const std::size_t values = in.args.size() - 1;
   if (in.call.has_literal_template) {
     // The parser checked that the pieces match the arguments.
     const std::vector<std::string_view>& pieces = in.call.format_pieces;
+    if (const Value simple = FormatSimple(pieces, in.args.subspan(1), in.arena);
+        !simple.IsMissing()) {
+      return simple;
+    }
+    std::string& out = ResultScratch();
     for (std::size_t i = 0; i < pieces.size(); ++i) {
       out.append(pieces[i]);
       if (i < values) {
@@ -315,6 +360,7 @@ Result<Value> Format(const Invocation& in) {
     return Value::String(in.arena.CopyString(out));
   }
   STEPD_ASSIGN_OR_RETURN(const std::string_view format, in.String(0));
+  std::string& out = ResultScratch();
   std::size_t placeholders = 0;
   for (std::size_t at = format.find("{}"); at != std::string_view::npos;
        at = format.find("{}", at + 2)) {
@@ -377,12 +423,21 @@ Result<Value> ArrayPartition(const Invocation& in) {
   return Value::Array(result, chunks);
 }
 
+// DeepEquals, deciding two int64 numbers (the common array item) without the call.
+bool SameValue(Value a, Value b) {
+  if (a.IsNumber() && b.IsNumber() && a.number_kind() == NumberKind::kInt64 &&
+      b.number_kind() == NumberKind::kInt64) {
+    return a.AsInt() == b.AsInt();
+  }
+  return DeepEquals(a, b);
+}
+
 Result<Value> ArrayContains(const Invocation& in) {
   if (!in.args[0].IsArray()) {
     return in.WrongType(0, "an array");
   }
   const Value needle = in.args[1];
-  const bool absent = in.args[0].AllElements([&](Value item) { return !DeepEquals(item, needle); });
+  const bool absent = in.args[0].AllElements([&](Value item) { return !SameValue(item, needle); });
   return Value::Bool(!absent);
 }
 
@@ -463,7 +518,7 @@ Result<Value> ArrayUnique(const Invocation& in) {
   in.args[0].ForEachElement([&](Value item) {
     std::size_t slot = DeepHash(item) & (capacity - 1);
     while (slots[slot] != 0) {
-      if (DeepEquals(items[slots[slot] - 1], item)) {
+      if (SameValue(items[slots[slot] - 1], item)) {
         return;
       }
       slot = (slot + 1) & (capacity - 1);
@@ -546,6 +601,17 @@ Result<Value> Hash(const Invocation& in) {
   return Value::String(in.arena.CopyString({hex, size}));
 }
 
+// `object` with its members copied into a flat array in the arena: looking a key up there
+// compares views, where a lookup in a parsed document walks its tape.
+Value FlatObject(Value object, Arena& arena) {
+  Member* members = arena.AllocateArray<Member>(object.Size());
+  std::size_t n = 0;
+  object.ForEachMember([&](std::string_view key, Value value) {
+    new (&members[n++]) Member{key, value};
+  });
+  return Value::Object(members, n);
+}
+
 Result<Value> JsonMerge(const Invocation& in) {
   if (!in.args[0].IsObject()) {
     return in.WrongType(0, "an object");
@@ -562,8 +628,8 @@ Result<Value> JsonMerge(const Invocation& in) {
   }
   // Shallow: the first object's keys in order, each value replaced by the second object's when
   // it has the key, then the second object's other keys.
-  const Value base = in.args[0];
-  const Value overlay = in.args[1];
+  const Value base = FlatObject(in.args[0], in.arena);
+  const Value overlay = FlatObject(in.args[1], in.arena);
   Member* members = in.arena.AllocateArray<Member>(base.Size() + overlay.Size());
   std::size_t n = 0;
   base.ForEachMember([&](std::string_view key, Value value) {
@@ -608,11 +674,30 @@ Result<Value> MathAdd(const Invocation& in) {
   return Value::Int(a + b);
 }
 
+// StringSplit on one ASCII delimiter, the common case: memchr finds each token, where the general
+// loop below tests every byte against a table and makes two passes.
+Value SplitOnByte(std::string_view text, char delimiter, Arena& arena) {
+  const auto delimiters = static_cast<std::size_t>(std::count(text.begin(), text.end(), delimiter));
+  Value* items = arena.AllocateArray<Value>(delimiters + 1);
+  std::size_t count = 0;
+  for (std::size_t start = 0; start <= text.size();) {
+    const std::size_t end = std::min(text.find(delimiter, start), text.size());
+    if (end > start) {
+      new (&items[count++]) Value(Value::String(text.substr(start, end - start)));
+    }
+    start = end + 1;
+  }
+  return Value::Array(items, count);
+}
+
 // Splits on every character of the delimiter string and drops empty pieces, as Java's
 // StringTokenizer does. The pieces are views of the input string.
 Result<Value> StringSplit(const Invocation& in) {
   STEPD_ASSIGN_OR_RETURN(const std::string_view text, in.String(0));
   STEPD_ASSIGN_OR_RETURN(const std::string_view delimiters, in.String(1));
+  if (delimiters.size() == 1 && static_cast<unsigned char>(delimiters[0]) < 0x80) {
+    return SplitOnByte(text, delimiters[0], in.arena);
+  }
   bool ascii_delimiter[128] = {};
   bool has_multibyte_delimiter = false;
   for (const char c : delimiters) {

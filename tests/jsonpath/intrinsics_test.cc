@@ -321,6 +321,14 @@ TEST_F(IntrinsicTest, ArrayUniqueKeepsFirstOccurrences) {
   EXPECT_EQ(EvalJson("States.ArrayUnique(States.Array())"), "[]");
 }
 
+TEST_F(IntrinsicTest, ArrayUniqueComparesByValue) {
+  // Equal numbers of either kind (1 and 1.0) and equal containers are duplicates.
+  EXPECT_EQ(EvalJson(R"(States.ArrayUnique(States.StringToJson(
+      '[null, null, true, true, false, 1, 1.0, 1.1, "1", [], [], [null], {"a": 1, "b": 2},
+        {"b": 2, "a": 1}, {"a": 1, "b": 1}, 1, 0]')))"),
+            R"([null,true,false,1,1.1,"1",[],[null],{"a":1,"b":2},{"a":1,"b":1},0])");
+}
+
 TEST_F(IntrinsicTest, ArrayUniqueHandlesLargeArrays) {
   // 20000 items with 5000 distinct values: quadratic deduplication would take seconds.
   std::string items;
@@ -472,6 +480,22 @@ TEST_F(IntrinsicTest, StringSplitOnEachDelimiterCharacter) {
   EXPECT_EQ(EvalJson("States.StringSplit('Hello\nWorld', '\n')"), R"(["Hello","World"])");
 }
 
+TEST_F(IntrinsicTest, StringSplitOnOneCharacter) {
+  // A one-byte delimiter takes a path of its own: runs of it, one at either end and none at
+  // all split as on the general path.
+  const std::string text = ",abcdefg,hijklmn,,o,p,qrstuvw,x,yz,,,,,,,,,0123456789abcdef,";
+  std::string input = R"({"s":)";
+  AppendJsonString(text, input);
+  input += "}";
+  EXPECT_EQ(EvalJson("States.StringSplit($.s, ',')", input),
+            EvalJson("States.StringSplit($.s, ',,')", input));
+  EXPECT_EQ(EvalJson("States.StringSplit($.s, ',')", input),
+            R"(["abcdefg","hijklmn","o","p","qrstuvw","x","yz","0123456789abcdef"])");
+  EXPECT_EQ(EvalJson("States.StringSplit('no delimiter here at all', '|')"),
+            R"(["no delimiter here at all"])");
+  EXPECT_EQ(EvalJson("States.StringSplit('', ',')"), "[]");
+}
+
 TEST_F(IntrinsicTest, UuidIsRandomVersion4) {
   const std::regex v4("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
   std::set<std::string> seen;
@@ -490,6 +514,13 @@ TEST_F(IntrinsicTest, NestedCalls) {
                      "States.MathAdd(States.ArrayLength(States.StringSplit('a-b-c', '-')), -1))"),
             R"("c")");
   EXPECT_EQ(EvalJson(Nested(CompiledIntrinsic::kMaxNesting)), "[[[[[[[[[[1]]]]]]]]]]");
+}
+
+TEST_F(IntrinsicTest, FormatOfStringsAndIntegers) {
+  EXPECT_EQ(EvalJson("States.Format('{}-{}={}', 'a', -9223372036854775808, '')"),
+            R"("a--9223372036854775808=")");
+  EXPECT_EQ(EvalJson("States.Format('{}', '')"), R"("")");
+  EXPECT_EQ(EvalJson("States.Format('{}{}', $.s, $.n)", R"({"s": "n=", "n": 42})"), R"("n=42")");
 }
 
 TEST_F(IntrinsicTest, ErrorsInNestedCallsPropagate) {
