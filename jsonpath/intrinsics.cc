@@ -777,44 +777,60 @@ Value Uuid(Arena& arena) {
   return Value::String({out, 36});
 }
 
-Result<Value> EvaluateCall(const IntrinsicCall& call, const EvalContext& ctx);
+Result<Value> Dispatch(const Invocation& in);
 
-Result<Value> EvaluateArg(const IntrinsicArg& arg, const EvalContext& ctx) {
-  switch (arg.kind) {
-    case IntrinsicArg::Kind::kLiteral:
-      return arg.literal;
-    case IntrinsicArg::Kind::kCall:
-      return EvaluateCall(*arg.call, ctx);
-    case IntrinsicArg::Kind::kPath: {
-      const Value selected = arg.path->Select(ctx);
-      if (selected.IsMissing()) {
-        return PathNotFound(*arg.path, ctx);
-      }
-      return selected;
-    }
-  }
-  return Value::Missing();
-}
-
-Result<Value> EvaluateCall(const IntrinsicCall& call, const EvalContext& ctx) {
+// The call's value, or Missing (which no intrinsic gives) after storing the failure in `error`.
+// A Value comes back in two registers, where a Result<Value> comes back through memory in two
+// 8-byte stores, and copying it whole from there into the arguments stalls store forwarding.
+Value EvaluateCall(const IntrinsicCall& call, const EvalContext& ctx, Error& error) {
   Arena& arena = *ctx.arena;
-  // Arguments live in the arena: States.Array returns them as they are.
+  // Arguments live in the arena: States.Array returns them as they are. Each branch stores its
+  // value itself, for the same reason: a Value merged from the branches goes through the stack.
   const std::size_t count = call.args.size();
   Value* args = arena.AllocateArray<Value>(count);
   for (std::size_t i = 0; i < count; ++i) {
-    STEPD_ASSIGN_OR_RETURN(const Value arg, EvaluateArg(call.args[i], ctx));
-    new (&args[i]) Value(arg);
+    const IntrinsicArg& arg = call.args[i];
+    switch (arg.kind) {
+      case IntrinsicArg::Kind::kLiteral:
+        new (&args[i]) Value(arg.literal);
+        break;
+      case IntrinsicArg::Kind::kPath: {
+        const Value selected = arg.path->Select(ctx);
+        if (selected.IsMissing()) {
+          error = PathNotFound(*arg.path, ctx).error();
+          return selected;
+        }
+        new (&args[i]) Value(selected);
+        break;
+      }
+      case IntrinsicArg::Kind::kCall: {
+        const Value value = EvaluateCall(*arg.call, ctx, error);
+        if (value.IsMissing()) {
+          return value;
+        }
+        new (&args[i]) Value(value);
+        break;
+      }
+    }
   }
-  const Invocation in{call, {args, count}, arena};
-  switch (call.function) {
+  Result<Value> result = Dispatch(Invocation{call, {args, count}, arena});
+  if (!result.has_value()) {
+    error = std::move(result).error();
+    return Value::Missing();
+  }
+  return *result;
+}
+
+Result<Value> Dispatch(const Invocation& in) {
+  switch (in.call.function) {
     case IntrinsicFunction::kFormat:
       return Format(in);
     case IntrinsicFunction::kStringToJson:
       return StringToJson(in);
     case IntrinsicFunction::kJsonToString:
-      return Value::String(ToJsonInArena(args[0], arena));
+      return Value::String(ToJsonInArena(in.args[0], in.arena));
     case IntrinsicFunction::kArray:
-      return Value::Array(args, count);
+      return Value::Array(in.args.data(), in.args.size());
     case IntrinsicFunction::kArrayPartition:
       return ArrayPartition(in);
     case IntrinsicFunction::kArrayContains:
@@ -842,7 +858,7 @@ Result<Value> EvaluateCall(const IntrinsicCall& call, const EvalContext& ctx) {
     case IntrinsicFunction::kStringSplit:
       return StringSplit(in);
     case IntrinsicFunction::kUuid:
-      return Uuid(arena);
+      return Uuid(in.arena);
   }
   return Value::Missing();
 }
@@ -887,7 +903,12 @@ CompiledIntrinsic& CompiledIntrinsic::operator=(CompiledIntrinsic&&) noexcept = 
 CompiledIntrinsic::~CompiledIntrinsic() = default;
 
 Result<Value> CompiledIntrinsic::Evaluate(const EvalContext& ctx) const {
-  return EvaluateCall(*call_, ctx);
+  Error error;
+  const Value value = EvaluateCall(*call_, ctx, error);
+  if (value.IsMissing()) {
+    return Unexpected(error);
+  }
+  return value;
 }
 
 std::string_view CompiledIntrinsic::text() const { return text_; }
