@@ -18,6 +18,9 @@ class Arena;
 
 using VariableId = std::uint32_t;
 
+// No slot in EvalContext::input_fields.
+inline constexpr std::uint32_t kNoSlot = 0xFFFFFFFF;
+
 // Interns variable names (`$name`) while a definition compiles, so that evaluation indexes an
 // array instead of looking names up. Owned by whatever owns the compiled objects; not
 // thread-safe (compile time only).
@@ -45,6 +48,9 @@ struct EvalContext {
   Value context;                     // `$$`: the context object (Missing where unavailable)
   std::span<const Value> variables;  // indexed by VariableId; Missing = never assigned
   Arena* arena = nullptr;            // where new nodes (multi-match arrays, results) are built
+  // Inside PayloadTemplate::Build(): the members of `input` that the template's paths start
+  // with, found in one pass and indexed by CompiledPath's input-field slot. Null elsewhere.
+  const Value* input_fields = nullptr;
 
   Value Variable(VariableId id) const {
     return id < variables.size() ? variables[id] : Value::Missing();

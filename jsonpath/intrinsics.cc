@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <new>
 #include <span>
@@ -912,5 +913,23 @@ Result<Value> CompiledIntrinsic::Evaluate(const EvalContext& ctx) const {
 }
 
 std::string_view CompiledIntrinsic::text() const { return text_; }
+
+namespace {
+
+void ForEachPathIn(IntrinsicCall& call, const std::function<void(CompiledPath&)>& fn) {
+  for (IntrinsicArg& arg : call.args) {
+    if (arg.kind == IntrinsicArg::Kind::kPath) {
+      fn(*arg.path);
+    } else if (arg.kind == IntrinsicArg::Kind::kCall) {
+      ForEachPathIn(*arg.call, fn);
+    }
+  }
+}
+
+}  // namespace
+
+void CompiledIntrinsic::ForEachPath(const std::function<void(CompiledPath&)>& fn) {
+  ForEachPathIn(*call_, fn);
+}
 
 }  // namespace stepd

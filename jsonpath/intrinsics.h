@@ -7,14 +7,17 @@
 // and type rules, limits and error texts follow AWS; failures are States.IntrinsicFailure
 // (or States.Runtime where AWS reports that) as values, never exceptions.
 //
-// A CompiledIntrinsic is immutable after Compile(); evaluating it from many threads at once is
-// safe (States.UUID and unseeded States.MathRandom use a per-thread generator).
+// A CompiledIntrinsic is immutable once compiled (a PayloadTemplate that owns it may still mark
+// its paths while it compiles); evaluating it from many threads at once is safe (States.UUID and
+// unseeded States.MathRandom use a per-thread generator).
 
+#include <functional>
 #include <memory>
 #include <string_view>
 
 #include "jsonpath/error.h"
 #include "jsonpath/eval_context.h"
+#include "jsonpath/path.h"
 #include "jsonpath/value.h"
 
 namespace stepd {
@@ -41,6 +44,9 @@ class CompiledIntrinsic {
 
   Result<Value> Evaluate(const EvalContext& ctx) const;
   std::string_view text() const;
+
+  // For PayloadTemplate (template.h), at compile time: calls `fn` on every path argument.
+  void ForEachPath(const std::function<void(CompiledPath&)>& fn);
 
  private:
   explicit CompiledIntrinsic(std::unique_ptr<internal::IntrinsicCall> call, std::string text);

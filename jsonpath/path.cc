@@ -435,6 +435,11 @@ CompileResult<CompiledPath> CompiledPath::Compile(std::string_view text, PathKin
 
 Value CompiledPath::Select(const EvalContext& ctx) const {
   const PathProgram& program = *program_;
+  if (input_field_slot_ != kNoSlot && ctx.input_fields != nullptr) {
+    // The template found the first step's field already; walk the rest.
+    return WalkDefinite(ctx.input_fields[input_field_slot_],
+                        DefiniteSteps(program, program.main_definite).subspan(1));
+  }
   const Evaluator evaluator(program, ctx);
   const Value root = evaluator.Root(RootKind(program.root), program.variable, Value::Missing());
   if (program.definite) {
@@ -455,6 +460,15 @@ std::string_view CompiledPath::normalized() const { return program_->normalized;
 std::span<const PathStep> CompiledPath::steps() const {
   return program_->definite ? DefiniteSteps(*program_, program_->main_definite)
                             : std::span<const PathStep>();
+}
+
+std::optional<std::string_view> CompiledPath::StartsWithInputField() const {
+  const std::span<const PathStep> definite_steps = steps();
+  if (program_->root != PathRoot::kInput || definite_steps.empty() ||
+      definite_steps.front().kind != PathStep::Kind::kField) {
+    return std::nullopt;
+  }
+  return definite_steps.front().name;
 }
 
 }  // namespace stepd

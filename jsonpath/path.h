@@ -15,11 +15,13 @@
 // Missing. Any other path yields an array of every match in document order, built in the
 // context's arena; no match yields an empty array. Nothing is copied: matches are views.
 //
-// A CompiledPath owns its program and is immutable after Compile(); evaluating it from many
-// threads at once is safe.
+// A CompiledPath owns its program and is immutable once compiled (a PayloadTemplate that owns it
+// may still give it an input-field slot while it compiles); evaluating it from many threads at
+// once is safe.
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -68,9 +70,16 @@ class CompiledPath {
   // The steps after the root, when is_definite(); empty for `$`.
   std::span<const PathStep> steps() const;
 
+  // For PayloadTemplate (template.h), at compile time. A definite path from `$` whose first
+  // step is a field can take its value from EvalContext::input_fields[slot] instead of looking
+  // the field up in the input; StartsWithInputField() gives that field's name, or nullopt.
+  std::optional<std::string_view> StartsWithInputField() const;
+  void set_input_field_slot(std::uint32_t slot) { input_field_slot_ = slot; }
+
  private:
   explicit CompiledPath(std::unique_ptr<internal::PathProgram> program);
   std::unique_ptr<internal::PathProgram> program_;
+  std::uint32_t input_field_slot_ = kNoSlot;
 };
 
 }  // namespace stepd

@@ -1,5 +1,10 @@
 #include "jsonpath/template.h"
 
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -13,6 +18,11 @@ namespace {
 
 constexpr std::string_view kDynamicSuffix = ".$";
 constexpr int kMaxTemplateDepth = 1024;
+// One pass over the input costs about as much as looking up the last field it needs, so it pays
+// only when paths look up several fields (measured on the shared bench workloads), and not in
+// small objects, where a lookup is a few comparisons.
+constexpr std::size_t kMinInputFieldUses = 3;
+constexpr std::size_t kMinMembersForOnePass = 8;
 
 bool IsDynamicKey(std::string_view key) {
   return key.size() > kDynamicSuffix.size() && key.ends_with(kDynamicSuffix);
@@ -41,6 +51,14 @@ std::string_view CompiledExpression::text() const {
     return p->text();
   }
   return std::get<CompiledIntrinsic>(expression_).text();
+}
+
+void CompiledExpression::ForEachPath(const std::function<void(CompiledPath&)>& fn) {
+  if (auto* p = std::get_if<CompiledPath>(&expression_)) {
+    fn(*p);
+  } else {
+    std::get<CompiledIntrinsic>(expression_).ForEachPath(fn);
+  }
 }
 
 Result<Value> CompiledExpression::Evaluate(const EvalContext& ctx, std::string_view field) const {
@@ -80,13 +98,32 @@ struct TemplateNode {
   std::vector<TemplateNode> children;              // kObject (parallel to keys) and kArray
 };
 
+// The input fields a template's paths start with, by slot (see EvalContext::input_fields).
+struct InputFields {
+  static constexpr std::size_t kMaxNames = 64;  // a bit each while looking
+  static constexpr std::size_t kBuckets = 32;
+
+  // A member can only be names[i] when bit i of by_bucket[Bucket(key)] is set: a filter on
+  // length and first byte, so that few members are compared with any name.
+  static std::size_t Bucket(std::string_view name) {
+    const std::size_t first = name.empty() ? 0 : static_cast<unsigned char>(name[0]);
+    return (name.size() * 7 + first) % kBuckets;
+  }
+
+  std::vector<std::string_view> names;
+  std::uint64_t by_bucket[kBuckets] = {};
+};
+
 }  // namespace internal
 
+using internal::InputFields;
 using internal::TemplateNode;
 
 struct PayloadTemplate::Impl {
   Arena arena{4096};  // static values and keys
   TemplateNode root;
+  // Empty when too few paths start with an input field for one pass to pay.
+  InputFields input_fields;
 };
 
 namespace {
@@ -201,6 +238,71 @@ CompileResult<TemplateNode> CompileNode(Value json, const CompileOptions& option
   return CollapseIfStatic(std::move(node), arena);
 }
 
+void ForEachExpression(TemplateNode& node, const std::function<void(CompiledExpression&)>& fn) {
+  if (node.kind == TemplateNode::Kind::kExpression) {
+    fn(*node.expression);
+  }
+  for (TemplateNode& child : node.children) {
+    ForEachExpression(child, fn);
+  }
+}
+
+// Gives each path that starts with an input field the slot of that field's name, when enough
+// paths do for one pass over the input to pay.
+InputFields PlanInputFields(TemplateNode& root) {
+  std::vector<CompiledPath*> paths;
+  ForEachExpression(root, [&](CompiledExpression& expression) {
+    expression.ForEachPath([&](CompiledPath& path) {
+      if (path.StartsWithInputField()) {
+        paths.push_back(&path);
+      }
+    });
+  });
+  InputFields fields;
+  if (paths.size() < kMinInputFieldUses) {
+    return fields;
+  }
+  std::vector<std::string_view>& names = fields.names;
+  for (CompiledPath* path : paths) {
+    const std::string_view field = *path->StartsWithInputField();
+    const auto found = std::find(names.begin(), names.end(), field);
+    if (found == names.end() && names.size() == InputFields::kMaxNames) {
+      continue;  // this path looks its field up itself
+    }
+    const auto slot = static_cast<std::size_t>(found - names.begin());
+    path->set_input_field_slot(static_cast<std::uint32_t>(slot));
+    if (found == names.end()) {
+      names.push_back(field);
+      fields.by_bucket[InputFields::Bucket(field)] |= std::uint64_t{1} << slot;
+    }
+  }
+  return fields;
+}
+
+// EvalContext::input_fields for `input`: the first member with each name, as Value::Find
+// would give it, or Missing. One pass, which stops once every name has been found; a member is
+// compared only with the names still missing that share its bucket.
+const Value* FindInputFields(Value input, const InputFields& wanted, Arena& arena) {
+  const std::size_t count = wanted.names.size();
+  Value* fields = arena.AllocateArray<Value>(count);
+  std::uninitialized_fill_n(fields, count, Value::Missing());
+  const std::uint64_t all = count == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << count) - 1;
+  std::uint64_t found = 0;
+  input.AllMembers([&](std::string_view key, Value value) {
+    for (std::uint64_t candidates = wanted.by_bucket[InputFields::Bucket(key)] & ~found;
+         candidates != 0; candidates &= candidates - 1) {
+      const auto i = static_cast<std::size_t>(std::countr_zero(candidates));
+      if (wanted.names[i] == key) {
+        found |= std::uint64_t{1} << i;
+        fields[i] = value;
+        break;
+      }
+    }
+    return found != all;
+  });
+  return fields;
+}
+
 Result<Value> BuildNode(const TemplateNode& node, const EvalContext& ctx) {
   switch (node.kind) {
     case TemplateNode::Kind::kStatic:
@@ -243,11 +345,18 @@ CompileResult<PayloadTemplate> PayloadTemplate::Compile(Value json, const Compil
     return Unexpected(std::move(root).error());
   }
   compiled.impl_->root = std::move(root).value();
+  compiled.impl_->input_fields = PlanInputFields(compiled.impl_->root);
   return compiled;
 }
 
 Result<Value> PayloadTemplate::Build(const EvalContext& ctx) const {
-  return BuildNode(impl_->root, ctx);
+  const InputFields& fields = impl_->input_fields;
+  if (fields.names.empty() || !ctx.input.IsObject() || ctx.input.Size() < kMinMembersForOnePass) {
+    return BuildNode(impl_->root, ctx);  // the paths look their fields up themselves
+  }
+  EvalContext with_fields = ctx;
+  with_fields.input_fields = FindInputFields(ctx.input, fields, *ctx.arena);
+  return BuildNode(impl_->root, with_fields);
 }
 
 }  // namespace stepd

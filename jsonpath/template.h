@@ -6,10 +6,13 @@
 // (`$$...`), a variable (`$name...`) or an intrinsic call, and loses its `.$` suffix; every
 // subtree without such keys is copied once into the template's own arena and reused as it is.
 // Build() then allocates only the objects on the way to dynamic values, in the execution's
-// arena; their other members are views of the template or of the evaluated input.
+// arena; their other members are views of the template or of the evaluated input. When several
+// paths (intrinsic arguments included) start with fields of the input, Build() finds those
+// fields in one pass over the input rather than once per path.
 //
 // A PayloadTemplate is immutable after Compile(); building from many threads at once is safe.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -36,6 +39,9 @@ class CompiledExpression {
 
   const CompiledPath* path() const { return std::get_if<CompiledPath>(&expression_); }
   std::string_view text() const;
+
+  // At compile time: calls `fn` on every path the expression evaluates.
+  void ForEachPath(const std::function<void(CompiledPath&)>& fn);
 
  private:
   explicit CompiledExpression(std::variant<CompiledPath, CompiledIntrinsic> expression)

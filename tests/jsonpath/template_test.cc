@@ -110,6 +110,34 @@ TEST_F(TemplateTest, RejectsBadDynamicValuesNamingTheKey) {
             std::string::npos);
 }
 
+// Several paths starting with fields of a large enough input find those fields in one pass;
+// values and errors are those of a lookup per path.
+TEST_F(TemplateTest, PathsIntoOneInputShareTheFieldLookups) {
+  const PayloadTemplate t = CompileOrDie(R"json({
+      "a.$": "$.a", "b.$": "$.b.c", "dup.$": "$.dup", "list.$": "States.Array($.a, $.h[1])",
+      "ctx.$": "$$.Execution.Id", "five.$": "$.fiver", "long.$": "$.a_longer_field_name"})json");
+  // Near misses (same length and first byte) come before the fields they resemble.
+  const std::string input =
+      R"({"a":1,"b":{"c":2},"dup":"first","d":4,"fivex":5,"fiver":55,"g":7,"h":[8,9],)"
+      R"("a_longer_field_namX":0,"a_longer_field_name":10,"dup":"second"})";
+  auto built = Build(t, input);
+  ASSERT_TRUE(built.has_value()) << built.error().cause;
+  EXPECT_EQ(ToJson(*built),
+            R"({"a":1,"b":2,"dup":"first","list":[1,9],"ctx":"arn:x","five":55,"long":10})");
+
+  const std::string without_b = R"({"a":1,"d":4,"e":5,"f":6,"g":7,"h":[8,9],"i":0,"j":0})";
+  auto missing = Build(t, without_b);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().cause,
+            "The JSONPath '$.b.c' specified for the field 'b.$' could not be found in the input '" +
+                without_b + "'");
+  auto not_object = Build(t, "[1,2,3,4,5,6,7,8,9]");
+  ASSERT_FALSE(not_object.has_value());
+  EXPECT_EQ(not_object.error().cause,
+            "The JSONPath '$.a' specified for the field 'a.$' could not be found in the input "
+            "'[1,2,3,4,5,6,7,8,9]'");
+}
+
 TEST_F(TemplateTest, CompiledExpressionEvaluatesPathsAndIntrinsics) {
   auto path = CompiledExpression::Compile("$.a");
   auto call = CompiledExpression::Compile("States.Format('{}!', $.a)");
