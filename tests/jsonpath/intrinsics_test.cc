@@ -227,6 +227,75 @@ TEST_F(IntrinsicTest, StringToJson) {
             std::string_view::npos);
 }
 
+// The values (number kinds included) and the errors are those of a Document parse, whatever
+// the text: a guard for any faster way of parsing that StringToJson may take.
+TEST_F(IntrinsicTest, StringToJsonMatchesTheDocumentParser) {
+  const auto kinds = [](Value v) {
+    std::string out;
+    const auto visit = [&](auto&& self, Value x) -> void {
+      out += std::to_string(static_cast<int>(x.type()));
+      if (x.IsNumber()) {
+        out += "n" + std::to_string(static_cast<int>(x.number_kind()));
+      }
+      x.ForEachElement([&](Value item) { self(self, item); });
+      x.ForEachMember([&](std::string_view key, Value item) {
+        out += std::string(key);
+        self(self, item);
+      });
+    };
+    visit(visit, v);
+    return out;
+  };
+  const std::vector<std::string> texts = {
+      R"({"a":1,"b":[true,false,null],"c":{"d":"e"}})",
+      R"( { "k" : [ 1 , -2 , 3.5e2 , -0.0 , 0 , 1E-2 ] } )",
+      R"(["tab\tquote\"slash\/back\\nl\nbs\bff\fcr\r"])",
+      R"(["\u00e9", "\ud83d\ude00"])",
+      R"(["\ud800"])",
+      "[\"\xc3\xa9t\xc3\xa9\"]",
+      "18446744073709551615",
+      "18446744073709551616",
+      "-9223372036854775808",
+      "-9223372036854775809",
+      "[1e-400, 2.5e-324]",
+      "1.8e308",
+      R"({"a":1,"a":2})",
+      "[]",
+      "{}",
+      "[[], {}, [[]]]",
+      std::string(70, '[') + std::string(70, ']'),
+      "01",
+      "1.",
+      "-",
+      "[1,]",
+      "[1 2]",
+      R"({"a" 1})",
+      R"({1:2})",
+      "tru",
+      "nulls",
+      "\"abc",
+      "\"a\x01\"",
+      "\"\\x\"",
+  };
+  for (const std::string& text : texts) {
+    std::string input = R"({"s":)";
+    AppendJsonString(text, input);
+    input += "}";
+    Document reference;
+    const Result<Value> expected = reference.Parse(text);
+    const Result<Value> actual = Eval("States.StringToJson($.s)", input);
+    ASSERT_EQ(actual.has_value(), expected.has_value()) << text;
+    if (expected.has_value()) {
+      EXPECT_EQ(ToJson(*actual), ToJson(*expected)) << text;
+      EXPECT_EQ(kinds(*actual), kinds(*expected)) << text;
+    } else {
+      EXPECT_EQ(actual.error().cause, "States.StringToJson: argument 1 is not valid JSON (" +
+                                          std::string(expected.error().cause) + ")")
+          << text;
+    }
+  }
+}
+
 TEST_F(IntrinsicTest, StringToJsonResultOutlivesTheNextParse) {
   const Result<Value> first = Eval(R"(States.StringToJson('{"keep": "me"}'))");
   ASSERT_TRUE(first.has_value());
