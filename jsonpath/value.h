@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include <simdjson.h>
@@ -192,6 +193,11 @@ bool DeepEquals(Value a, Value b);
 
 // A hash consistent with DeepEquals (equal values hash equally).
 std::size_t DeepHash(Value v);
+
+// Whether `a` and `b` are one handle: the same view of a document or the same arena node, which
+// hold the same JSON while the documents and arenas behind them live unchanged. Values built
+// apart are never one handle, however equal; equal scalars may or may not be.
+inline bool SameHandle(Value a, Value b) { return std::memcmp(&a, &b, sizeof(Value)) == 0; }
 
 // Copies `v` and everything under it into `arena`, so that it no longer refers to a document.
 Value DeepCopy(Value v, Arena& arena);

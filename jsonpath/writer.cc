@@ -246,8 +246,7 @@ class MemoScope {
   // Refers to v's text, when the memo knows it, instead of writing it.
   bool ReferToKnown(Value v, const Buffer& out) {
     const auto& entry = JsonMemoAccess::SlotFor(memo_, v);
-    if (entry.generation != JsonMemoAccess::generation(memo_) ||
-        std::memcmp(&entry.key, &v, sizeof(Value)) != 0) {
+    if (entry.generation != JsonMemoAccess::generation(memo_) || !SameHandle(entry.key, v)) {
       return false;
     }
     EndRun(out.size());

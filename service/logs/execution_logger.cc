@@ -1,8 +1,7 @@
 #include "service/logs/execution_logger.h"
 
-#include <charconv>
 #include <cstddef>
-#include <cstring>
+#include <string>
 
 #include "jsonpath/writer.h"
 
@@ -18,12 +17,6 @@ constexpr std::size_t kMaxPayloadBytes = 248 * 1024;
 // Spans address the batch's text with 32 bits; payloads of an execution whose log has grown past
 // this are left empty (and flagged as cut) rather than overflow them.
 constexpr std::size_t kMaxBatchTextBytes = std::size_t{1} << 30;
-
-void AppendInt(std::int64_t value, std::string& out) {
-  char buffer[24];
-  const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
-  out.append(buffer, static_cast<std::size_t>(end - buffer));
-}
 
 // Days since 1970-01-01 -> civil date (Howard Hinnant's algorithm).
 void CivilFromDays(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
@@ -123,7 +116,7 @@ void ExecutionLogger::UpdateStreamName(std::int64_t timestamp_ms) {
   stream_name_.assign("states/");
   stream_name_ += machine_;
   stream_name_ += '/';
-  AppendInt(year, stream_name_);
+  stream_name_ += std::to_string(year);
   stream_name_ += '-';
   AppendTwoDigits(month, stream_name_);
   stream_name_ += '-';
@@ -159,8 +152,6 @@ Value PayloadOf(const runtime::Event& e) {
       return Value::Missing();
   }
 }
-
-bool SameHandle(Value a, Value b) { return std::memcmp(&a, &b, sizeof(Value)) == 0; }
 
 }  // namespace
 
