@@ -7,6 +7,7 @@
 #include <span>
 #include <string_view>
 
+#include "jsonpath/internal/bytes.h"
 #include "jsonpath/writer.h"
 
 namespace stepd {
@@ -30,7 +31,7 @@ Value WithMember(Value object, std::string_view key, Value value, Arena& arena) 
   bool replaced = false;
   object.ForEachMember([&](std::string_view k, Value v) {
     // Only the first of duplicate keys is replaced, as Find() reads only the first.
-    const bool replace = !replaced && k == key;
+    const bool replace = !replaced && internal::KeyEquals(k, key);
     replaced = replaced || replace;
     new (&members[count++]) Member{k, replace ? value : v};
   });

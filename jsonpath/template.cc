@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "jsonpath/arena.h"
+#include "jsonpath/internal/bytes.h"
 #include "jsonpath/writer.h"
 
 namespace stepd {
@@ -292,7 +293,7 @@ const Value* FindInputFields(Value input, const InputFields& wanted, Arena& aren
     for (std::uint64_t candidates = wanted.by_bucket[InputFields::Bucket(key)] & ~found;
          candidates != 0; candidates &= candidates - 1) {
       const auto i = static_cast<std::size_t>(std::countr_zero(candidates));
-      if (wanted.names[i] == key) {
+      if (internal::KeyEquals(wanted.names[i], key)) {
         found |= std::uint64_t{1} << i;
         fields[i] = value;
         break;

@@ -7,17 +7,11 @@
 #include <limits>
 
 #include "jsonpath/arena.h"
+#include "jsonpath/internal/bytes.h"
 
 namespace stepd {
 
-namespace {
-
-// Keys are short and usually differ in length or first byte: test those before memcmp.
-bool KeyEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && (a.empty() || (a[0] == b[0] && a == b));
-}
-
-}  // namespace
+using internal::KeyEquals;
 
 Value Value::Bool(bool b) {
   Value v(JsonType::kBool, Repr::kInline, NumberKind::kInt64);
@@ -245,7 +239,8 @@ Value Value::Find(std::string_view key) const {
   }
   const simdjson::dom::object object = DomObject();
   for (auto it = object.begin(); it != object.end(); ++it) {
-    if (it.key_length() == key.size() && KeyEquals(it.key(), key)) {
+    if (it.key_length() == key.size() &&
+        internal::ShortBytesEqual(it.key_c_str(), key.data(), key.size())) {
       return FromDom(it.value());
     }
   }

@@ -23,6 +23,8 @@
 
 #include <simdjson.h>
 
+#include "jsonpath/internal/bytes.h"
+
 namespace stepd::internal {
 
 class LazyJson {
@@ -147,13 +149,7 @@ inline bool LazyJson::KeyEquals(Token t, std::string_view key) const {
     if (length != key.size()) {
       return false;
     }
-    // Keys are short: compare in place rather than call memcmp.
-    for (std::size_t i = 0; i < length; ++i) {
-      if (text_[begin + i] != key[i]) {
-        return false;
-      }
-    }
-    return true;
+    return ShortBytesEqual(text_ + begin, key.data(), length);
   }
   return String(t) == key;
 }
