@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "jsonpath/arena.h"
+#include "jsonpath/internal/bytes.h"
 
 namespace stepd {
 
@@ -122,6 +123,15 @@ constexpr std::size_t kMaxEscapedByte = mode == Mode::kJson ? 6 : 7;
 // Needs kMaxEscapedByte<mode> bytes reserved.
 template <Mode mode>
 void PutEscaped(unsigned char c, Buffer& out) {
+  if (c == '"' || c == '\\') {  // the common escapes (payloads held as strings), inline
+    if constexpr (mode == Mode::kQuoted) {
+      out.PutUnchecked('\\');
+      out.PutUnchecked('\\');
+    }
+    out.PutUnchecked('\\');
+    out.PutUnchecked(static_cast<char>(c));
+    return;
+  }
   const Escape escape = EscapeOf(c);
   if constexpr (mode == Mode::kJson) {
     out.PutUnchecked(escape.text, escape.size);
@@ -146,23 +156,66 @@ void PutQuoteUnchecked(Buffer& out) {
   out.PutUnchecked('"');
 }
 
+// Copies a string of fewer than 8 bytes (most keys) when it needs no escaping, with two
+// overlapping loads instead of a loop; false, having written nothing, when it needs escaping.
+bool PutShortCleanUnchecked(const char* data, std::size_t size, Buffer& out) {
+  char* dst = out.cursor();
+  if (size >= 4) {
+    const auto low = internal::LoadWord<std::uint32_t>(data);
+    const auto high = internal::LoadWord<std::uint32_t>(data + size - 4);
+    if (NeedsEscape(low | std::uint64_t{high} << 32)) {
+      return false;
+    }
+    std::memcpy(dst, &low, 4);
+    std::memcpy(dst + size - 4, &high, 4);
+  } else if (size != 0) {
+    // 1 to 3 bytes: the first, the middle and the last cover them all; the other bytes of the
+    // word are a letter, which needs no escaping.
+    const auto first = static_cast<unsigned char>(data[0]);
+    const auto middle = static_cast<unsigned char>(data[size / 2]);
+    const auto last = static_cast<unsigned char>(data[size - 1]);
+    constexpr std::uint64_t kLetters = 0x6161616161000000ULL;
+    if (NeedsEscape(kLetters | first | std::uint64_t{middle} << 8 | std::uint64_t{last} << 16)) {
+      return false;
+    }
+    dst[0] = static_cast<char>(first);
+    dst[size / 2] = static_cast<char>(middle);
+    dst[size - 1] = static_cast<char>(last);
+  }
+  out.Advance(size);
+  return true;
+}
+
 // The escaped bytes of `text`, without quotes. Needs kMaxEscapedByte<mode> per byte reserved.
 template <Mode mode>
 void PutStringContentUnchecked(std::string_view text, Buffer& out) {
   const char* data = text.data();
   const std::size_t size = text.size();
+  if (size < 8 && PutShortCleanUnchecked(data, size, out)) {
+    return;
+  }
   std::size_t i = 0;
+  bool copied_as_is = false;  // the 8 bytes before i were copied unescaped
   while (i < size) {
     // Most strings need no escaping: clean 8-byte blocks are copied as they are checked, a word
     // at a time, so that the many short strings (keys) cost no call to memcpy.
     while (i + 8 <= size) {
-      std::uint64_t word;
-      std::memcpy(&word, data + i, sizeof(word));
+      const auto word = internal::LoadWord<std::uint64_t>(data + i);
       if (NeedsEscape(word)) {
         break;
       }
       out.PutWordUnchecked(word);
       i += 8;
+      copied_as_is = true;
+    }
+    // A clean tail after a clean block: its last 8 bytes, overlapping what was just copied.
+    if (copied_as_is && i + 8 > size) {
+      const auto word = internal::LoadWord<std::uint64_t>(data + size - 8);
+      if (!NeedsEscape(word)) {
+        std::memcpy(out.cursor() - (8 - (size - i)), &word, sizeof(word));
+        out.Advance(size - i);
+        return;
+      }
     }
     // A block with something to escape, or the tail: byte by byte.
     const std::size_t end = std::min(i + 8, size);
@@ -174,6 +227,7 @@ void PutStringContentUnchecked(std::string_view text, Buffer& out) {
         PutEscaped<mode>(c, out);
       }
     }
+    copied_as_is = false;
   }
 }
 

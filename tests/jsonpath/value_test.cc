@@ -174,6 +174,57 @@ TEST(WriterTest, EscapesEveryPositionOfLongStrings) {
   }
 }
 
+// A byte-at-a-time escaper: what the writer's word-at-a-time paths must agree with.
+std::string ReferenceJsonString(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (byte < 0x20) {
+      const char* named = c == '\n'   ? "\\n"
+                          : c == '\r' ? "\\r"
+                          : c == '\t' ? "\\t"
+                          : c == '\b' ? "\\b"
+                          : c == '\f' ? "\\f"
+                                      : nullptr;
+      if (named != nullptr) {
+        out += named;
+      } else {
+        constexpr char kHex[] = "0123456789ABCDEF";
+        out += "\\u00";
+        out += kHex[byte >> 4];
+        out += kHex[byte & 0xF];
+      }
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+TEST(WriterTest, EscapesEveryByteOfEveryShortLength) {
+  // Short strings and tails are checked with overlapping words: every length they cover, with
+  // each kind of special byte at each position, must match the byte-at-a-time escape.
+  for (std::size_t length = 0; length <= 24; ++length) {
+    for (std::size_t at = 0; at <= length; ++at) {
+      for (const char special : {'"', '\\', '\n', '\x01', '\x1f'}) {
+        std::string text(length, 'a');
+        if (at < length) {
+          text[at] = special;
+        }
+        std::string out;
+        AppendJsonString(text, out);
+        EXPECT_EQ(out, ReferenceJsonString(text)) << "length " << length << ", at " << at;
+        std::string quoted;  // the escape escaped again, as a payload held in a string
+        AppendJsonAsString(Value::String(text), quoted);
+        EXPECT_EQ(quoted, ReferenceJsonString(ReferenceJsonString(text))) << length << ", " << at;
+      }
+    }
+  }
+}
+
 // AppendJsonAsString writes in one pass what quoting the JSON text would: compared with that
 // on every kind of value, strings with each escape at each block offset, and verbatim subtrees
 // of a lazily parsed (large) document, as views and as arena copies.
