@@ -156,13 +156,23 @@ void PutQuoteUnchecked(Buffer& out) {
   out.PutUnchecked('"');
 }
 
-// Copies a string of fewer than 8 bytes (most keys) when it needs no escaping, with two
-// overlapping loads instead of a loop; false, having written nothing, when it needs escaping.
-bool PutShortCleanUnchecked(const char* data, std::size_t size, Buffer& out) {
+// Copies a string of up to 16 bytes (most keys, many values) when it needs no escaping, with
+// two overlapping loads instead of a loop; false, having written nothing, when it needs
+// escaping. Needs 16 bytes reserved.
+inline bool PutShortCleanUnchecked(const char* data, std::size_t size, Buffer& out) {
+  using internal::LoadWord;
   char* dst = out.cursor();
-  if (size >= 4) {
-    const auto low = internal::LoadWord<std::uint32_t>(data);
-    const auto high = internal::LoadWord<std::uint32_t>(data + size - 4);
+  if (size >= 8) {
+    const auto low = LoadWord<std::uint64_t>(data);
+    const auto high = LoadWord<std::uint64_t>(data + size - 8);
+    if (NeedsEscape(low) || NeedsEscape(high)) {
+      return false;
+    }
+    std::memcpy(dst, &low, 8);
+    std::memcpy(dst + size - 8, &high, 8);
+  } else if (size >= 4) {
+    const auto low = LoadWord<std::uint32_t>(data);
+    const auto high = LoadWord<std::uint32_t>(data + size - 4);
     if (NeedsEscape(low | std::uint64_t{high} << 32)) {
       return false;
     }
@@ -191,9 +201,6 @@ template <Mode mode>
 void PutStringContentUnchecked(std::string_view text, Buffer& out) {
   const char* data = text.data();
   const std::size_t size = text.size();
-  if (size < 8 && PutShortCleanUnchecked(data, size, out)) {
-    return;
-  }
   std::size_t i = 0;
   bool copied_as_is = false;  // the 8 bytes before i were copied unescaped
   while (i < size) {
@@ -231,12 +238,30 @@ void PutStringContentUnchecked(std::string_view text, Buffer& out) {
   }
 }
 
+// The longest a short string becomes: 16 bytes reserved for its copy (PutShortCleanUnchecked),
+// and its quotes.
+constexpr std::size_t kShortString = 16;
+
+// A string with its quotes. Needs kMaxEscapedByte<mode> per byte and 20 bytes reserved.
+template <Mode mode>
+void PutStringUnchecked(std::string_view text, Buffer& out) {
+  PutQuoteUnchecked<mode>(out);
+  if (text.size() > kShortString || !PutShortCleanUnchecked(text.data(), text.size(), out)) {
+    PutStringContentUnchecked<mode>(text, out);
+  }
+  PutQuoteUnchecked<mode>(out);
+}
+
+// The bytes PutStringUnchecked needs reserved for `text`.
+template <Mode mode>
+std::size_t StringReserve(std::string_view text) {
+  return text.size() * kMaxEscapedByte<mode> + kShortString + 4;
+}
+
 template <Mode mode>
 void PutString(std::string_view text, Buffer& out) {
-  out.Reserve(text.size() * kMaxEscapedByte<mode> + 4);
-  PutQuoteUnchecked<mode>(out);
-  PutStringContentUnchecked<mode>(text, out);
-  PutQuoteUnchecked<mode>(out);
+  out.Reserve(StringReserve<mode>(text));
+  PutStringUnchecked<mode>(text, out);
 }
 
 // JSON text that is already JSON (a verbatim subtree): as it is, or escaped as string content.
@@ -257,6 +282,14 @@ void PutNumber(Value v, Buffer& out) {
   char* end = begin;
   switch (v.number_kind()) {
     case NumberKind::kInt64:
+      // Counts, indexes and codes are mostly one or two digits: written without to_chars.
+      if (const std::int64_t i = v.AsInt(); i >= 0 && i < 100) {
+        const auto n = static_cast<int>(i);
+        begin[0] = static_cast<char>(n < 10 ? '0' + n : '0' + n / 10);
+        begin[1] = static_cast<char>('0' + n % 10);
+        end = begin + (n < 10 ? 1 : 2);
+        break;
+      }
       end = std::to_chars(begin, begin + kMaxNumberBytes, v.AsInt()).ptr;
       break;
     case NumberKind::kUint64:
@@ -374,12 +407,13 @@ void PutObject(Value v, Buffer& out, MemoScope* memo) {
     if (item.IsMissing()) {
       return;
     }
+    out.Reserve(StringReserve<mode>(key) + 2);  // the key, a comma and a colon
     if (!first) {
-      out.Put(',');
+      out.PutUnchecked(',');
     }
     first = false;
-    PutString<mode>(key, out);
-    out.Put(':');
+    PutStringUnchecked<mode>(key, out);
+    out.PutUnchecked(':');
     Put<mode>(item, out, memo);
   });
   out.Put('}');

@@ -155,6 +155,14 @@ TEST(ArenaTest, EmptyStringsCopyToNonNullViews) {
   EXPECT_EQ(arena.CopyString("abc"), "abc");
 }
 
+TEST(WriterTest, WritesIntegersAsToString) {
+  // Small integers take a shortcut: every one of them, and its neighbours, as std::to_string.
+  for (std::int64_t i = -150; i <= 1500; ++i) {
+    EXPECT_EQ(ToJson(Value::Int(i)), std::to_string(i));
+  }
+  EXPECT_EQ(ToJson(Value::Int(INT64_MIN)), std::to_string(INT64_MIN));
+}
+
 TEST(WriterTest, EscapesAsAwsDoes) {
   std::string out;
   AppendJsonString("q\"b\\n\n t\t r\r b\b f\f \x01 \x1f / é \x7f", out);
