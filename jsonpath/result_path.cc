@@ -76,16 +76,20 @@ Result<Value> MergeAtPath(Value raw_input, const CompiledPath& path, Value resul
   Value* spine = arena.AllocateArray<Value>(steps.size());
   std::size_t* positions = arena.AllocateArray<std::size_t>(steps.size());
   Value current = raw_input;
+  const std::size_t last = steps.size() - 1;
   for (std::size_t i = 0; i < steps.size(); ++i) {
     const PathStep& step = steps[i];
     // Missing below the root means the previous step names a member to be created.
     const bool created = current.IsMissing() && i > 0;
     new (&spine[i]) Value(current);
+    // The last step's value is replaced, never read: only the containers above it are looked up.
     if (step.kind == PathStep::Kind::kField) {
       if (!current.IsObject() && !created) {
         return MatchFailure(raw_input, path, arena);
       }
-      current = current.Find(step.name);
+      if (i != last) {
+        current = current.Find(step.name);
+      }
       continue;
     }
     const std::size_t size = current.IsArray() ? current.Size() : 0;
@@ -93,7 +97,9 @@ Result<Value> MergeAtPath(Value raw_input, const CompiledPath& path, Value resul
     if (positions[i] == size) {
       return MatchFailure(raw_input, path, arena);
     }
-    current = current.At(positions[i]);
+    if (i != last) {
+      current = current.At(positions[i]);
+    }
   }
   Value merged = result;
   for (std::size_t i = steps.size(); i-- > 0;) {
