@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <string_view>
 
 #include <simdjson.h>
@@ -90,6 +91,9 @@ class Value {
   std::string_view VerbatimJson() const {
     return repr_ == Repr::kLazy ? lazy_->VerbatimText(count_) : std::string_view();
   }
+
+  // An arena object's members in place, for copying them in bulk; empty for any other value.
+  std::span<const Member> ArenaMembers() const;
 
   // Calls fn(Value) for every array element in order.
   template <typename Fn>
@@ -183,9 +187,17 @@ class ObjectCursor {
   simdjson::dom::object::iterator end_{};
 };
 
+inline std::span<const Member> Value::ArenaMembers() const {
+  if (type_ != JsonType::kObject || repr_ != Repr::kArena) {
+    return {};
+  }
+  return {members_, count_};
+}
+
 static_assert(sizeof(Value) == 16, "Value is passed by value, in two registers");
 static_assert(std::is_trivially_copyable_v<Value>);
 static_assert(std::is_trivially_destructible_v<Member>);
+static_assert(std::is_trivially_copyable_v<Member>, "members are copied in bulk");
 
 // JSON equality: objects by key set and values (order ignored), arrays element-wise, numbers by
 // numeric value (1 == 1.0; two integers compare exactly), everything else by type and value.
