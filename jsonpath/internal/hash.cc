@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 
 // The context-on-the-stack digest functions are "deprecated" in OpenSSL 3 in favour of EVP,
 // but EVP (and the one-shot SHA256() that now wraps it) fetches the algorithm from the
@@ -10,6 +11,8 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/md5.h>
 #include <openssl/sha.h>
+
+#include "jsonpath/internal/bytes.h"
 
 namespace stepd::internal {
 
@@ -39,19 +42,27 @@ constexpr Digest kDigests[] = {
     {"SHA-512", Hash<SHA512_CTX, SHA512_Init, SHA512_Update, SHA512_Final>, SHA512_DIGEST_LENGTH},
 };
 
+// The two lowercase hex digits of every byte value, so that a byte costs one lookup.
+constexpr std::array<std::array<char, 2>, 256> kHexPairs = [] {
+  constexpr char kHex[] = "0123456789abcdef";
+  std::array<std::array<char, 2>, 256> pairs{};
+  for (std::size_t b = 0; b < pairs.size(); ++b) {
+    pairs[b] = {kHex[b >> 4], kHex[b & 0xF]};
+  }
+  return pairs;
+}();
+
 }  // namespace
 
 std::size_t HexDigest(std::string_view algorithm, std::string_view data, char* out) {
   for (const Digest& digest : kDigests) {
-    if (digest.name != algorithm) {
+    if (!KeyEquals(digest.name, algorithm)) {
       continue;
     }
     std::array<unsigned char, SHA512_DIGEST_LENGTH> bytes;
     digest.hash(data, bytes.data(), digest.size);
-    constexpr char kHex[] = "0123456789abcdef";
     for (std::size_t i = 0; i < digest.size; ++i) {
-      out[2 * i] = kHex[bytes[i] >> 4];
-      out[2 * i + 1] = kHex[bytes[i] & 0xF];
+      std::memcpy(out + 2 * i, kHexPairs[bytes[i]].data(), 2);
     }
     return digest.size * 2;
   }
