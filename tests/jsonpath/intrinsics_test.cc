@@ -535,6 +535,37 @@ TEST_F(IntrinsicTest, MathRandomSeededMatchesJava) {
   EXPECT_EQ(random.NextInt(2147483647), 1568779487);
 }
 
+// One delimiter is searched for a word at a time; a delimiter string that repeats it takes the
+// general path. Both must cut every length at every position alike.
+TEST_F(IntrinsicTest, StringSplitOnOneByteMatchesTheGeneralPath) {
+  for (std::size_t length = 0; length <= 20; ++length) {
+    for (std::size_t at = 0; at < length; ++at) {
+      for (std::size_t also = at; also < length; also += 3) {
+        std::string text(length, 'a');
+        for (std::size_t i = 0; i < length; ++i) {
+          text[i] = static_cast<char>('a' + i % 26);
+        }
+        text[at] = ',';
+        text[also] = ',';
+        const std::string fast = EvalJson("States.StringSplit('" + text + "', ',')");
+        EXPECT_EQ(fast, EvalJson("States.StringSplit('" + text + "', ',,')")) << text;
+        std::string expected = "[";  // the non-empty pieces, cut by hand
+        std::size_t start = 0;
+        for (std::size_t end = 0; end <= length; ++end) {
+          if (end == length || text[end] == ',') {
+            if (end > start) {
+              expected +=
+                  (expected.size() > 1 ? ",\"" : "\"") + text.substr(start, end - start) + "\"";
+            }
+            start = end + 1;
+          }
+        }
+        EXPECT_EQ(fast, expected + "]") << text;
+      }
+    }
+  }
+}
+
 TEST_F(IntrinsicTest, StringSplitOnEachDelimiterCharacter) {
   EXPECT_EQ(EvalJson("States.StringSplit('1,2,3,4,5', ',')"), R"(["1","2","3","4","5"])");
   EXPECT_EQ(EvalJson("States.StringSplit('This.is+a,test=string', '.+,=')"),
