@@ -143,9 +143,7 @@ std::size_t Utf16Length(std::string_view text) {
 bool IsValidUtf8(std::string_view text) {
   std::size_t i = 0;
   for (; i + 8 <= text.size(); i += 8) {
-    std::uint64_t word;
-    std::memcpy(&word, text.data() + i, sizeof(word));
-    if ((word & 0x8080808080808080ULL) != 0) {
+    if ((internal::LoadWord<std::uint64_t>(text.data() + i) & 0x8080808080808080ULL) != 0) {
       return simdjson::validate_utf8(text.data(), text.size());
     }
   }

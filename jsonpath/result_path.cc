@@ -24,7 +24,8 @@ std::size_t ResolveIndex(std::int64_t index, std::size_t size) {
 }
 
 // A shallow copy of `object` (Missing: an empty object) with `key` set to `value`: replaced
-// where it is, or appended. One pass over the members, with room for one more than there are.
+// where it is, or appended. An arena object's members are copied in bulk; any other object's in
+// one pass, with room for one more than there are.
 Value WithMember(Value object, std::string_view key, Value value, Arena& arena) {
   if (const std::span<const Member> known = object.ArenaMembers(); !known.empty()) {
     // An object built earlier in the execution, as in a chain of ResultPaths: finding the key

@@ -239,8 +239,7 @@ Value Value::Find(std::string_view key) const {
   }
   const simdjson::dom::object object = DomObject();
   for (auto it = object.begin(); it != object.end(); ++it) {
-    if (it.key_length() == key.size() &&
-        internal::ShortBytesEqual(it.key_c_str(), key.data(), key.size())) {
+    if (KeyEquals(it.key(), key)) {
       return FromDom(it.value());
     }
   }

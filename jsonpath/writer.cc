@@ -158,7 +158,7 @@ void PutQuoteUnchecked(Buffer& out) {
 
 // Copies a string of up to 16 bytes (most keys, many values) when it needs no escaping, with
 // two overlapping loads instead of a loop; false, having written nothing, when it needs
-// escaping. Needs 16 bytes reserved.
+// escaping. Needs `size` bytes reserved.
 inline bool PutShortCleanUnchecked(const char* data, std::size_t size, Buffer& out) {
   using internal::LoadWord;
   char* dst = out.cursor();
@@ -202,10 +202,10 @@ void PutStringContentUnchecked(std::string_view text, Buffer& out) {
   const char* data = text.data();
   const std::size_t size = text.size();
   std::size_t i = 0;
-  bool copied_as_is = false;  // the 8 bytes before i were copied unescaped
   while (i < size) {
     // Most strings need no escaping: clean 8-byte blocks are copied as they are checked, a word
-    // at a time, so that the many short strings (keys) cost no call to memcpy.
+    // at a time, with no call to memcpy.
+    const std::size_t clean_from = i;
     while (i + 8 <= size) {
       const auto word = internal::LoadWord<std::uint64_t>(data + i);
       if (NeedsEscape(word)) {
@@ -213,10 +213,9 @@ void PutStringContentUnchecked(std::string_view text, Buffer& out) {
       }
       out.PutWordUnchecked(word);
       i += 8;
-      copied_as_is = true;
     }
     // A clean tail after a clean block: its last 8 bytes, overlapping what was just copied.
-    if (copied_as_is && i + 8 > size) {
+    if (i > clean_from && i + 8 > size) {
       const auto word = internal::LoadWord<std::uint64_t>(data + size - 8);
       if (!NeedsEscape(word)) {
         std::memcpy(out.cursor() - (8 - (size - i)), &word, sizeof(word));
@@ -234,15 +233,13 @@ void PutStringContentUnchecked(std::string_view text, Buffer& out) {
         PutEscaped<mode>(c, out);
       }
     }
-    copied_as_is = false;
   }
 }
 
-// The longest a short string becomes: 16 bytes reserved for its copy (PutShortCleanUnchecked),
-// and its quotes.
+// Strings up to this long are copied whole (PutShortCleanUnchecked) when they need no escaping.
 constexpr std::size_t kShortString = 16;
 
-// A string with its quotes. Needs kMaxEscapedByte<mode> per byte and 20 bytes reserved.
+// A string with its quotes. Needs StringReserve<mode>(text) bytes reserved.
 template <Mode mode>
 void PutStringUnchecked(std::string_view text, Buffer& out) {
   PutQuoteUnchecked<mode>(out);
@@ -252,10 +249,11 @@ void PutStringUnchecked(std::string_view text, Buffer& out) {
   PutQuoteUnchecked<mode>(out);
 }
 
-// The bytes PutStringUnchecked needs reserved for `text`.
+// The bytes PutStringUnchecked needs reserved for `text`: every byte escaped, and two quotes of
+// up to two bytes each.
 template <Mode mode>
 std::size_t StringReserve(std::string_view text) {
-  return text.size() * kMaxEscapedByte<mode> + kShortString + 4;
+  return text.size() * kMaxEscapedByte<mode> + 4;
 }
 
 template <Mode mode>
