@@ -92,8 +92,10 @@ class Value {
     return repr_ == Repr::kLazy ? lazy_->VerbatimText(count_) : std::string_view();
   }
 
-  // An arena object's members in place, for copying them in bulk; empty for any other value.
+  // An arena object's members, or an arena array's elements, in place (for copying them in bulk,
+  // or walking them in a loop of one's own); empty for any other value.
   std::span<const Member> ArenaMembers() const;
+  std::span<const Value> ArenaElements() const;
 
   // Calls fn(Value) for every array element in order.
   template <typename Fn>
@@ -192,6 +194,13 @@ inline std::span<const Member> Value::ArenaMembers() const {
     return {};
   }
   return {members_, count_};
+}
+
+inline std::span<const Value> Value::ArenaElements() const {
+  if (type_ != JsonType::kArray || repr_ != Repr::kArena) {
+    return {};
+  }
+  return {items_, count_};
 }
 
 static_assert(sizeof(Value) == 16, "Value is passed by value, in two registers");

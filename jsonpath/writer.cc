@@ -15,62 +15,44 @@ namespace {
 
 constexpr char kHex[] = "0123456789ABCDEF";
 
-// The output under construction: a growable array written through a cursor, so that the inner
-// loops pay one capacity check per token rather than one per character. One per thread,
-// reused, so serialising allocates only until it has grown to the largest output seen.
+// The output under construction: a growable array written through a cursor that the writers
+// take and return, so that it lives in a register: a char store may alias any object, so a
+// cursor kept in a member would be reloaded and stored back around every byte written. Writers
+// check the room left once per token (Reserve), not once per byte. One per thread, reused, so
+// serialising allocates only until it has grown to the largest output seen.
 class Buffer {
  public:
-  void Clear() { size_ = 0; }
-  void Reserve(std::size_t extra) {
-    if (capacity_ - size_ < extra) {
-      Grow(extra);
+  char* begin() { return data_.get(); }
+  // `at`, or where the text moved to, with room for `extra` more bytes after it.
+  char* Reserve(char* at, std::size_t extra) {
+    if (static_cast<std::size_t>(limit_ - at) < extra) [[unlikely]] {
+      return Grow(at, extra);
     }
+    return at;
   }
-  // Only after Reserve(): the unchecked writers.
-  void PutUnchecked(char c) { data_[size_++] = c; }
-  void PutUnchecked(const char* p, std::size_t n) {
-    if (n != 0) {  // empty views may have a null data(), which memcpy must not see
-      std::memcpy(data_.get() + size_, p, n);
-      size_ += n;
-    }
-  }
-  void PutWordUnchecked(std::uint64_t word) {
-    std::memcpy(data_.get() + size_, &word, sizeof(word));
-    size_ += sizeof(word);
-  }
-  char* cursor() { return data_.get() + size_; }
-  void Advance(std::size_t n) { size_ += n; }
-
-  void Put(char c) {
-    Reserve(1);
-    PutUnchecked(c);
-  }
-  void Put(std::string_view text) {
-    Reserve(text.size());
-    PutUnchecked(text.data(), text.size());
-  }
-  std::string_view view() const { return {data_.get(), size_}; }
-  std::size_t size() const { return size_; }
+  std::size_t OffsetOf(const char* at) const { return static_cast<std::size_t>(at - data_.get()); }
+  std::string_view TextBefore(const char* end) const { return {data_.get(), OffsetOf(end)}; }
 
  private:
-  void Grow(std::size_t extra) {
-    const std::size_t capacity = std::max(capacity_ * 2, size_ + extra + 256);
+  char* Grow(char* at, std::size_t extra) {
+    const std::size_t size = OffsetOf(at);
+    const std::size_t capacity =
+        std::max(static_cast<std::size_t>(limit_ - data_.get()) * 2, size + extra + 256);
     auto data = std::make_unique_for_overwrite<char[]>(capacity);
-    if (size_ != 0) {
-      std::memcpy(data.get(), data_.get(), size_);
+    if (size != 0) {
+      std::memcpy(data.get(), data_.get(), size);
     }
     data_ = std::move(data);
-    capacity_ = capacity;
+    limit_ = data_.get() + capacity;
+    return data_.get() + size;
   }
 
   std::unique_ptr<char[]> data_;
-  std::size_t size_ = 0;
-  std::size_t capacity_ = 0;
+  char* limit_ = nullptr;
 };
 
 Buffer& ThreadBuffer() {
   thread_local Buffer buffer;
-  buffer.Clear();
   return buffer;
 }
 
@@ -120,64 +102,66 @@ Escape EscapeOf(unsigned char c) {
 template <Mode mode>
 constexpr std::size_t kMaxEscapedByte = mode == Mode::kJson ? 6 : 7;
 
-// Needs kMaxEscapedByte<mode> bytes reserved.
+// Writes the escape of `c` at `at`, which needs kMaxEscapedByte<mode> bytes of room.
 template <Mode mode>
-void PutEscaped(unsigned char c, Buffer& out) {
+char* PutEscaped(unsigned char c, char* at) {
   if (c == '"' || c == '\\') {  // the common escapes (payloads held as strings), inline
     if constexpr (mode == Mode::kQuoted) {
-      out.PutUnchecked('\\');
-      out.PutUnchecked('\\');
+      *at++ = '\\';
+      *at++ = '\\';
     }
-    out.PutUnchecked('\\');
-    out.PutUnchecked(static_cast<char>(c));
-    return;
+    *at++ = '\\';
+    *at++ = static_cast<char>(c);
+    return at;
   }
   const Escape escape = EscapeOf(c);
   if constexpr (mode == Mode::kJson) {
-    out.PutUnchecked(escape.text, escape.size);
+    std::memcpy(at, escape.text, escape.size);
+    return at + escape.size;
   } else {
     // The escape is itself string content: its backslash doubles, its quote gains one.
     for (std::size_t i = 0; i < escape.size; ++i) {
       const char e = escape.text[i];
       if (e == '\\' || e == '"') {
-        out.PutUnchecked('\\');
+        *at++ = '\\';
       }
-      out.PutUnchecked(e);
+      *at++ = e;
     }
+    return at;
   }
 }
 
 // A quote that delimits a JSON string: `"`, or `\"` inside a quoted payload.
 template <Mode mode>
-void PutQuoteUnchecked(Buffer& out) {
+char* PutQuote(char* at) {
   if constexpr (mode == Mode::kQuoted) {
-    out.PutUnchecked('\\');
+    *at++ = '\\';
   }
-  out.PutUnchecked('"');
+  *at++ = '"';
+  return at;
 }
 
-// Copies a string of up to 16 bytes (most keys, many values) when it needs no escaping, with
-// two overlapping loads instead of a loop; false, having written nothing, when it needs
-// escaping. Needs `size` bytes reserved.
-inline bool PutShortCleanUnchecked(const char* data, std::size_t size, Buffer& out) {
+// Copies a string of up to 16 bytes (most keys, many values) to `at` when it needs no escaping,
+// with two overlapping loads instead of a loop, and returns the end; nullptr, having written
+// nothing, when it needs escaping.
+[[gnu::always_inline]] inline char* PutShortClean(const char* data, std::size_t size, char* at) {
   using internal::LoadWord;
-  char* dst = out.cursor();
   if (size >= 8) {
     const auto low = LoadWord<std::uint64_t>(data);
     const auto high = LoadWord<std::uint64_t>(data + size - 8);
     if (NeedsEscape(low) || NeedsEscape(high)) {
-      return false;
+      return nullptr;
     }
-    std::memcpy(dst, &low, 8);
-    std::memcpy(dst + size - 8, &high, 8);
+    std::memcpy(at, &low, 8);
+    std::memcpy(at + size - 8, &high, 8);
   } else if (size >= 4) {
     const auto low = LoadWord<std::uint32_t>(data);
     const auto high = LoadWord<std::uint32_t>(data + size - 4);
     if (NeedsEscape(low | std::uint64_t{high} << 32)) {
-      return false;
+      return nullptr;
     }
-    std::memcpy(dst, &low, 4);
-    std::memcpy(dst + size - 4, &high, 4);
+    std::memcpy(at, &low, 4);
+    std::memcpy(at + size - 4, &high, 4);
   } else if (size != 0) {
     // 1 to 3 bytes: the first, the middle and the last cover them all; the other bytes of the
     // word are a letter, which needs no escaping.
@@ -186,19 +170,19 @@ inline bool PutShortCleanUnchecked(const char* data, std::size_t size, Buffer& o
     const auto last = static_cast<unsigned char>(data[size - 1]);
     constexpr std::uint64_t kLetters = 0x6161616161000000ULL;
     if (NeedsEscape(kLetters | first | std::uint64_t{middle} << 8 | std::uint64_t{last} << 16)) {
-      return false;
+      return nullptr;
     }
-    dst[0] = static_cast<char>(first);
-    dst[size / 2] = static_cast<char>(middle);
-    dst[size - 1] = static_cast<char>(last);
+    at[0] = static_cast<char>(first);
+    at[size / 2] = static_cast<char>(middle);
+    at[size - 1] = static_cast<char>(last);
   }
-  out.Advance(size);
-  return true;
+  return at + size;
 }
 
-// The escaped bytes of `text`, without quotes. Needs kMaxEscapedByte<mode> per byte reserved.
+// Writes the escaped bytes of `text`, without quotes, at `at`, which needs kMaxEscapedByte<mode>
+// bytes of room per byte of text.
 template <Mode mode>
-void PutStringContentUnchecked(std::string_view text, Buffer& out) {
+[[gnu::noinline]] char* PutStringContent(std::string_view text, char* at) {
   const char* data = text.data();
   const std::size_t size = text.size();
   std::size_t i = 0;
@@ -211,16 +195,16 @@ void PutStringContentUnchecked(std::string_view text, Buffer& out) {
       if (NeedsEscape(word)) {
         break;
       }
-      out.PutWordUnchecked(word);
+      std::memcpy(at, &word, sizeof(word));
+      at += sizeof(word);
       i += 8;
     }
     // A clean tail after a clean block: its last 8 bytes, overlapping what was just copied.
     if (i > clean_from && i + 8 > size) {
       const auto word = internal::LoadWord<std::uint64_t>(data + size - 8);
       if (!NeedsEscape(word)) {
-        std::memcpy(out.cursor() - (8 - (size - i)), &word, sizeof(word));
-        out.Advance(size - i);
-        return;
+        std::memcpy(at - (8 - (size - i)), &word, sizeof(word));
+        return at + (size - i);
       }
     }
     // A block with something to escape, or the tail: byte by byte.
@@ -228,76 +212,78 @@ void PutStringContentUnchecked(std::string_view text, Buffer& out) {
     for (; i < end; ++i) {
       const auto c = static_cast<unsigned char>(data[i]);
       if (c >= 0x20 && c != '"' && c != '\\') {
-        out.PutUnchecked(static_cast<char>(c));
+        *at++ = static_cast<char>(c);
       } else {
-        PutEscaped<mode>(c, out);
+        at = PutEscaped<mode>(c, at);
       }
     }
   }
+  return at;
 }
 
-// Strings up to this long are copied whole (PutShortCleanUnchecked) when they need no escaping.
+// Strings up to this long are copied whole (PutShortClean) when they need no escaping.
 constexpr std::size_t kShortString = 16;
 
-// A string with its quotes. Needs StringReserve<mode>(text) bytes reserved.
-template <Mode mode>
-void PutStringUnchecked(std::string_view text, Buffer& out) {
-  PutQuoteUnchecked<mode>(out);
-  if (text.size() > kShortString || !PutShortCleanUnchecked(text.data(), text.size(), out)) {
-    PutStringContentUnchecked<mode>(text, out);
-  }
-  PutQuoteUnchecked<mode>(out);
-}
-
-// The bytes PutStringUnchecked needs reserved for `text`: every byte escaped, and two quotes of
-// up to two bytes each.
+// The room PutStringUnchecked needs for `text`: every byte escaped, and two quotes of up to two
+// bytes each.
 template <Mode mode>
 std::size_t StringReserve(std::string_view text) {
   return text.size() * kMaxEscapedByte<mode> + 4;
 }
 
+// Writes `text` as a JSON string, with its quotes, at `at`, which needs StringReserve<mode>(text)
+// bytes of room. Inlined into the container loops with the short copy: most strings are short.
 template <Mode mode>
-void PutString(std::string_view text, Buffer& out) {
-  out.Reserve(StringReserve<mode>(text));
-  PutStringUnchecked<mode>(text, out);
+[[gnu::always_inline]] inline char* PutStringUnchecked(std::string_view text, char* at) {
+  at = PutQuote<mode>(at);
+  char* end = nullptr;
+  if (text.size() <= kShortString) {
+    end = PutShortClean(text.data(), text.size(), at);
+  }
+  if (end == nullptr) {
+    end = PutStringContent<mode>(text, at);
+  }
+  return PutQuote<mode>(end);
 }
 
 // JSON text that is already JSON (a verbatim subtree): as it is, or escaped as string content.
+// Leaves room for one more byte, as the value writers below do.
 template <Mode mode>
-void PutJsonText(std::string_view json, Buffer& out) {
+char* PutJsonText(std::string_view json, char* at, Buffer& out) {
   if constexpr (mode == Mode::kJson) {
-    out.Put(json);
+    at = out.Reserve(at, json.size() + 1);
+    std::memcpy(at, json.data(), json.size());
+    return at + json.size();
   } else {
-    out.Reserve(json.size() * kMaxEscapedByte<mode>);
-    PutStringContentUnchecked<Mode::kJson>(json, out);
+    at = out.Reserve(at, json.size() * kMaxEscapedByte<mode> + 1);
+    return PutStringContent<Mode::kJson>(json, at);
   }
 }
 
-void PutNumber(Value v, Buffer& out) {
-  constexpr std::size_t kMaxNumberBytes = 32;
-  out.Reserve(kMaxNumberBytes);
-  char* begin = out.cursor();
-  char* end = begin;
+// The room PutNumberUnchecked needs.
+constexpr std::size_t kMaxNumberBytes = 32;
+
+char* PutNumberOutOfLine(Value v, char* at) {
   switch (v.number_kind()) {
     case NumberKind::kInt64:
-      // Counts, indexes and codes are mostly one or two digits: written without to_chars.
-      if (const std::int64_t i = v.AsInt(); i >= 0 && i < 100) {
-        const auto n = static_cast<int>(i);
-        begin[0] = static_cast<char>(n < 10 ? '0' + n : '0' + n / 10);
-        begin[1] = static_cast<char>('0' + n % 10);
-        end = begin + (n < 10 ? 1 : 2);
-        break;
-      }
-      end = std::to_chars(begin, begin + kMaxNumberBytes, v.AsInt()).ptr;
-      break;
+      return std::to_chars(at, at + kMaxNumberBytes, v.AsInt()).ptr;
     case NumberKind::kUint64:
-      end = std::to_chars(begin, begin + kMaxNumberBytes, v.AsUint()).ptr;
-      break;
+      return std::to_chars(at, at + kMaxNumberBytes, v.AsUint()).ptr;
     case NumberKind::kDouble:
-      end = begin + FormatDouble(v.AsDouble(), begin);
-      break;
+      return at + FormatDouble(v.AsDouble(), at);
   }
-  out.Advance(static_cast<std::size_t>(end - begin));
+  return at;
+}
+
+char* PutNumberUnchecked(Value v, char* at) {
+  // Counts, indexes and codes are mostly one or two digits: written without a call.
+  if (v.number_kind() == NumberKind::kInt64 && static_cast<std::uint64_t>(v.AsInt()) < 100) {
+    const auto n = static_cast<unsigned>(v.AsInt());
+    at[0] = static_cast<char>(n < 10 ? '0' + n : '0' + n / 10);
+    at[1] = static_cast<char>('0' + n % 10);
+    return at + (n < 10 ? 1 : 2);
+  }
+  return PutNumberOutOfLine(v, at);
 }
 
 }  // namespace
@@ -329,12 +315,13 @@ class MemoScope {
       : memo_(memo), earlier_(earlier), spans_(spans), first_span_(spans.size()) {}
 
   // Refers to v's text, when the memo knows it, instead of writing it.
-  bool ReferToKnown(Value v, const Buffer& out) {
+  // `buffer_offset`: where the text written so far ends.
+  bool ReferToKnown(Value v, std::size_t buffer_offset) {
     const auto& entry = JsonMemoAccess::SlotFor(memo_, v);
     if (entry.generation != JsonMemoAccess::generation(memo_) || !SameHandle(entry.key, v)) {
       return false;
     }
-    EndRun(out.size());
+    EndRun(buffer_offset);
     Push({entry.offset, entry.length});
     ++references_;
     return true;
@@ -352,7 +339,7 @@ class MemoScope {
   }
 
   // Closes the last run once the call has written everything.
-  void Finish(const Buffer& out) { EndRun(out.size()); }
+  void Finish(std::size_t buffer_offset) { EndRun(buffer_offset); }
 
  private:
   void EndRun(std::size_t buffer_end) {
@@ -379,88 +366,131 @@ class MemoScope {
   std::size_t references_ = 0;
 };
 
-// Numbers, literals and punctuation read the same in both modes: only strings differ.
+// The value writers take the cursor and return it advanced, always with room for one more byte
+// after it: the comma or bracket that follows a value in its container. Numbers, literals and
+// punctuation read the same in both modes: only strings differ. `memo`, only ever given in
+// Mode::kJson, refers to and records containers.
 template <Mode mode>
-void Put(Value v, Buffer& out, MemoScope* memo = nullptr);
+char* PutContainer(Value v, char* at, Buffer& out, MemoScope* memo);
 
+// Inlined into the container loops, so that a scalar costs no call.
 template <Mode mode>
-void PutArray(Value v, Buffer& out, MemoScope* memo) {
-  out.Put('[');
-  bool first = true;
-  v.ForEachElement([&](Value item) {
-    if (!first) {
-      out.Put(',');
-    }
-    first = false;
-    Put<mode>(item, out, memo);
-  });
-  out.Put(']');
+[[gnu::always_inline]] inline char* Put(Value v, char* at, Buffer& out, MemoScope* memo) {
+  switch (v.type()) {
+    case JsonType::kMissing:
+      return out.Reserve(at, 1);
+    case JsonType::kNull:
+      at = out.Reserve(at, 4 + 1);
+      std::memcpy(at, "null", 4);
+      return at + 4;
+    case JsonType::kBool:
+      at = out.Reserve(at, 5 + 1);
+      if (v.AsBool()) {
+        std::memcpy(at, "true", 4);
+        return at + 4;
+      }
+      std::memcpy(at, "false", 5);
+      return at + 5;
+    case JsonType::kNumber:
+      at = out.Reserve(at, kMaxNumberBytes + 1);
+      return PutNumberUnchecked(v, at);
+    case JsonType::kString:
+      at = out.Reserve(at, StringReserve<mode>(v.AsString()) + 1);
+      return PutStringUnchecked<mode>(v.AsString(), at);
+    case JsonType::kArray:
+    case JsonType::kObject:
+      return PutContainer<mode>(v, at, out, memo);
+  }
+  return at;
+}
+
+// Ends a container whose elements were each followed by a comma: the last comma becomes the
+// bracket, or an empty container gains it (its opening reserved the room).
+char* Close(char* at, char bracket, Buffer& out) {
+  if (at[-1] == ',') {
+    at[-1] = bracket;
+  } else {
+    *at++ = bracket;
+  }
+  return out.Reserve(at, 1);
+}
+
+// Arrays and objects skip Missing elements, as an object skips a member whose value is Missing.
+// Arena nodes (most output) are walked in loops of their own, where the cursor stays in a
+// register; document views through their callbacks.
+template <Mode mode>
+[[gnu::always_inline]] inline char* PutElement(Value item, char* at, Buffer& out, MemoScope* memo) {
+  if (item.IsMissing()) {
+    return at;
+  }
+  at = Put<mode>(item, at, out, memo);
+  *at++ = ',';
+  return at;
 }
 
 template <Mode mode>
-void PutObject(Value v, Buffer& out, MemoScope* memo) {
-  out.Put('{');
-  bool first = true;
-  v.ForEachMember([&](std::string_view key, Value item) {
-    if (item.IsMissing()) {
-      return;
+[[gnu::always_inline]] inline char* PutMember(std::string_view key, Value item, char* at,
+                                              Buffer& out, MemoScope* memo) {
+  if (item.IsMissing()) {
+    return at;
+  }
+  at = out.Reserve(at, StringReserve<mode>(key) + 1);  // the key and its colon
+  at = PutStringUnchecked<mode>(key, at);
+  *at++ = ':';
+  at = Put<mode>(item, at, out, memo);
+  *at++ = ',';
+  return at;
+}
+
+template <Mode mode>
+char* PutArray(Value v, char* at, Buffer& out, MemoScope* memo) {
+  at = out.Reserve(at, 2);
+  *at++ = '[';
+  if (const std::span<const Value> items = v.ArenaElements(); !items.empty()) {
+    for (const Value item : items) {
+      at = PutElement<mode>(item, at, out, memo);
     }
-    out.Reserve(StringReserve<mode>(key) + 2);  // the key, a comma and a colon
-    if (!first) {
-      out.PutUnchecked(',');
+  } else {
+    v.ForEachElement([&](Value item) { at = PutElement<mode>(item, at, out, memo); });
+  }
+  return Close(at, ']', out);
+}
+
+template <Mode mode>
+char* PutObject(Value v, char* at, Buffer& out, MemoScope* memo) {
+  at = out.Reserve(at, 2);
+  *at++ = '{';
+  if (const std::span<const Member> members = v.ArenaMembers(); !members.empty()) {
+    for (const Member& member : members) {
+      at = PutMember<mode>(member.key, member.value, at, out, memo);
     }
-    first = false;
-    PutStringUnchecked<mode>(key, out);
-    out.PutUnchecked(':');
-    Put<mode>(item, out, memo);
-  });
-  out.Put('}');
+  } else {
+    v.ForEachMember(
+        [&](std::string_view key, Value item) { at = PutMember<mode>(key, item, at, out, memo); });
+  }
+  return Close(at, '}', out);
 }
 
 // An array or object: referred to when the memo knows it, else written (as its verbatim text when
 // it has one) and, when written in one piece, remembered.
 template <Mode mode>
-void PutContainer(Value v, Buffer& out, MemoScope* memo) {
-  if (memo != nullptr && memo->ReferToKnown(v, out)) {
-    return;
+char* PutContainer(Value v, char* at, Buffer& out, MemoScope* memo) {
+  if (memo != nullptr && memo->ReferToKnown(v, out.OffsetOf(at))) {
+    return out.Reserve(at, 1);
   }
-  const std::size_t start = out.size();
+  const std::size_t start = out.OffsetOf(at);
   const std::size_t references = memo != nullptr ? memo->references() : 0;
   if (const std::string_view verbatim = v.VerbatimJson(); !verbatim.empty()) {
-    PutJsonText<mode>(verbatim, out);
+    at = PutJsonText<mode>(verbatim, at, out);
   } else if (v.type() == JsonType::kArray) {
-    PutArray<mode>(v, out, memo);
+    at = PutArray<mode>(v, at, out, memo);
   } else {
-    PutObject<mode>(v, out, memo);
+    at = PutObject<mode>(v, at, out, memo);
   }
   if (memo != nullptr && memo->references() == references) {
-    memo->Remember(v, start, out.size() - start);
+    memo->Remember(v, start, out.OffsetOf(at) - start);
   }
-}
-
-// `memo`, only ever given in Mode::kJson, refers to and records containers.
-template <Mode mode>
-void Put(Value v, Buffer& out, MemoScope* memo) {
-  switch (v.type()) {
-    case JsonType::kMissing:
-      return;
-    case JsonType::kNull:
-      out.Put("null");
-      return;
-    case JsonType::kBool:
-      out.Put(v.AsBool() ? std::string_view("true") : std::string_view("false"));
-      return;
-    case JsonType::kNumber:
-      PutNumber(v, out);
-      return;
-    case JsonType::kString:
-      PutString<mode>(v.AsString(), out);
-      return;
-    case JsonType::kArray:
-    case JsonType::kObject:
-      PutContainer<mode>(v, out, memo);
-      return;
-  }
+  return at;
 }
 
 }  // namespace
@@ -533,30 +563,32 @@ std::size_t FormatDouble(double d, char* buffer) {
 
 void AppendJsonString(std::string_view text, std::string& out) {
   Buffer& buffer = ThreadBuffer();
-  PutString<Mode::kJson>(text, buffer);
-  out.append(buffer.view());
+  char* at = buffer.Reserve(buffer.begin(), StringReserve<Mode::kJson>(text));
+  at = PutStringUnchecked<Mode::kJson>(text, at);
+  out.append(buffer.TextBefore(at));
 }
 
 void AppendJson(Value v, std::string& out) {
   Buffer& buffer = ThreadBuffer();
-  Put<Mode::kJson>(v, buffer);
-  out.append(buffer.view());
+  const char* end = Put<Mode::kJson>(v, buffer.begin(), buffer, nullptr);
+  out.append(buffer.TextBefore(end));
 }
 
 void AppendJsonAsString(Value v, std::string& out) {
   Buffer& buffer = ThreadBuffer();
-  buffer.Put('"');
-  Put<Mode::kQuoted>(v, buffer);
-  buffer.Put('"');
-  out.append(buffer.view());
+  char* at = buffer.Reserve(buffer.begin(), 1);
+  *at++ = '"';
+  at = Put<Mode::kQuoted>(v, at, buffer, nullptr);  // leaves room for the closing quote
+  *at++ = '"';
+  out.append(buffer.TextBefore(at));
 }
 
 void AppendJsonSpans(Value v, std::string& out, JsonMemo& memo, std::vector<TextSpan>& spans) {
   Buffer& buffer = ThreadBuffer();
   MemoScope scope(memo, out, spans);
-  Put<Mode::kJson>(v, buffer, &scope);
-  scope.Finish(buffer);
-  out.append(buffer.view());
+  const char* end = Put<Mode::kJson>(v, buffer.begin(), buffer, &scope);
+  scope.Finish(buffer.OffsetOf(end));
+  out.append(buffer.TextBefore(end));
 }
 
 std::string ToJson(Value v) {
@@ -567,8 +599,8 @@ std::string ToJson(Value v) {
 
 std::string_view ToJsonInArena(Value v, Arena& arena) {
   Buffer& buffer = ThreadBuffer();
-  Put<Mode::kJson>(v, buffer);
-  return arena.CopyString(buffer.view());
+  const char* end = Put<Mode::kJson>(v, buffer.begin(), buffer, nullptr);
+  return arena.CopyString(buffer.TextBefore(end));
 }
 
 }  // namespace stepd

@@ -20,7 +20,8 @@ namespace stepd {
 
 class Arena;
 
-// Appends the compact JSON text of `v` to `out`. A Missing value appends nothing.
+// Appends the compact JSON text of `v` to `out`. A Missing value appends nothing, and Missing
+// array elements and object members are left out.
 void AppendJson(Value v, std::string& out);
 
 // Convenience for edges and tests.

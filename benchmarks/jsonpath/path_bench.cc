@@ -273,5 +273,36 @@ void BM_SerializeOutput(benchmark::State& state, DocSize size) {
 }
 BENCHMARK_CAPTURE(BM_SerializeOutput, 1KB, DocSize::kSmall);
 
+// What an execution's output usually is: a tree built in the arena by templates and intrinsics
+// (intrinsics_heavy's expected output, copied into an arena), whose leaves are mostly strings and
+// small integers.
+void BM_SerializeArenaOutput(benchmark::State& state) {
+  const std::optional<std::string> text =
+      bench::ReadWorkloadFile("intrinsics_heavy", "expected_output.json");
+  if (!text) {
+    state.SkipWithError("cannot read intrinsics_heavy/expected_output.json");
+    return;
+  }
+  Document doc;
+  const Result<Value> parsed = doc.Parse(*text);
+  if (!parsed) {
+    state.SkipWithError("intrinsics_heavy/expected_output.json is not JSON");
+    return;
+  }
+  Arena arena;
+  const Value root = DeepCopy(*parsed, arena);
+  std::string out;
+  AppendJson(root, out);
+  const bench::AllocationScope allocations;
+  for (auto _ : state) {
+    out.clear();
+    AppendJson(root, out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  allocations.Report(state);
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(out.size()));
+}
+BENCHMARK(BM_SerializeArenaOutput);
+
 }  // namespace
 }  // namespace stepd

@@ -104,6 +104,30 @@ TEST(ValueTest, ArenaObjectsSkipMissingMembersWhenWritten) {
   EXPECT_EQ(ToJson(Value::Object(members, 3)), R"({"a":1,"b":null})");
 }
 
+// The writer ends a container by turning the comma after its last element into the bracket:
+// empty containers, nested closings and skipped last elements must all read right.
+TEST(ValueTest, ContainersCloseWhateverTheirLastElement) {
+  const Value none[] = {Value::Missing(), Value::Missing()};
+  const Value some[] = {Value::Missing(), Value::Int(1), Value::Missing()};
+  const Value empty_array = Value::Array(none, 0);
+  const Value nested_items[] = {Value::Array(&empty_array, 1)};
+  const Member inner[] = {{"b", Value::Object(nullptr, 0)}};
+  const Member members[] = {{"a", Value::Object(inner, 1)},
+                            {"skipped", Value::Array(none, 2)},
+                            {"some", Value::Array(some, 3)},
+                            {"nested", Value::Array(nested_items, 1)},
+                            {"gone", Value::Missing()}};
+  const Value object = Value::Object(members, 5);
+  EXPECT_EQ(ToJson(object), R"({"a":{"b":{}},"skipped":[],"some":[1],"nested":[[[]]]})");
+  std::string quoted;
+  AppendJsonAsString(object, quoted);
+  EXPECT_EQ(quoted, R"("{\"a\":{\"b\":{}},\"skipped\":[],\"some\":[1],\"nested\":[[[]]]}")");
+  EXPECT_EQ(ToJson(Value::Missing()), "");
+  quoted.clear();
+  AppendJsonAsString(Value::Missing(), quoted);
+  EXPECT_EQ(quoted, R"("")");
+}
+
 TEST(DocumentTest, RejectsInvalidJsonWithTheParserMessage) {
   Document doc;
   for (std::string_view bad :
