@@ -66,6 +66,23 @@ bool NeedsEscape(std::uint64_t word) {
   return (below_space | has_zero(word ^ (kOnes * '"')) | has_zero(word ^ (kOnes * '\\'))) != 0;
 }
 
+// Sixteen bytes, checked at once by vector compares (GCC's vector extensions: SSE2 on x86-64,
+// NEON on ARM), where two words cost twice the SWAR test above.
+using Words2 = std::uint64_t __attribute__((vector_size(16)));
+using Bytes16 = unsigned char __attribute__((vector_size(16)));
+
+bool NeedsEscape(Words2 words) {
+  const auto bytes = reinterpret_cast<Bytes16>(words);
+  const auto special = reinterpret_cast<Words2>((bytes < 0x20) | (bytes == '"') | (bytes == '\\'));
+  return (special[0] | special[1]) != 0;
+}
+
+Words2 LoadWords2(const char* p) {
+  Words2 words;
+  std::memcpy(&words, p, sizeof(words));
+  return words;
+}
+
 // The two ways text is written: as JSON, or as the contents of a JSON string holding that
 // JSON (what AppendJsonString would make of it), so that a payload embedded as a string is
 // escaped in the same pass that writes it.
@@ -147,11 +164,12 @@ char* PutQuote(char* at) {
 [[gnu::always_inline]] inline char* PutShortClean(const char* data, std::size_t size, char* at) {
   using internal::LoadWord;
   if (size >= 8) {
-    const auto low = LoadWord<std::uint64_t>(data);
-    const auto high = LoadWord<std::uint64_t>(data + size - 8);
-    if (NeedsEscape(low) || NeedsEscape(high)) {
+    const Words2 words = {LoadWord<std::uint64_t>(data), LoadWord<std::uint64_t>(data + size - 8)};
+    if (NeedsEscape(words)) {
       return nullptr;
     }
+    const std::uint64_t low = words[0];
+    const std::uint64_t high = words[1];
     std::memcpy(at, &low, 8);
     std::memcpy(at + size - 8, &high, 8);
   } else if (size >= 4) {
@@ -187,28 +205,28 @@ template <Mode mode>
   const std::size_t size = text.size();
   std::size_t i = 0;
   while (i < size) {
-    // Most strings need no escaping: clean 8-byte blocks are copied as they are checked, a word
-    // at a time, with no call to memcpy.
+    // Most strings need no escaping: clean 16-byte blocks are copied as they are checked, with
+    // no call to memcpy.
     const std::size_t clean_from = i;
-    while (i + 8 <= size) {
-      const auto word = internal::LoadWord<std::uint64_t>(data + i);
-      if (NeedsEscape(word)) {
+    while (i + 16 <= size) {
+      const Words2 block = LoadWords2(data + i);
+      if (NeedsEscape(block)) {
         break;
       }
-      std::memcpy(at, &word, sizeof(word));
-      at += sizeof(word);
-      i += 8;
+      std::memcpy(at, &block, sizeof(block));
+      at += sizeof(block);
+      i += 16;
     }
-    // A clean tail after a clean block: its last 8 bytes, overlapping what was just copied.
-    if (i > clean_from && i + 8 > size) {
-      const auto word = internal::LoadWord<std::uint64_t>(data + size - 8);
-      if (!NeedsEscape(word)) {
-        std::memcpy(at - (8 - (size - i)), &word, sizeof(word));
+    // A clean tail after a clean block: its last 16 bytes, overlapping what was just copied.
+    if (i > clean_from && i + 16 > size) {
+      const Words2 block = LoadWords2(data + size - 16);
+      if (!NeedsEscape(block)) {
+        std::memcpy(at - (16 - (size - i)), &block, sizeof(block));
         return at + (size - i);
       }
     }
     // A block with something to escape, or the tail: byte by byte.
-    const std::size_t end = std::min(i + 8, size);
+    const std::size_t end = std::min(i + 16, size);
     for (; i < end; ++i) {
       const auto c = static_cast<unsigned char>(data[i]);
       if (c >= 0x20 && c != '"' && c != '\\') {

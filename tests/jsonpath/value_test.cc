@@ -195,9 +195,9 @@ TEST(WriterTest, EscapesAsAwsDoes) {
 }
 
 TEST(WriterTest, EscapesEveryPositionOfLongStrings) {
-  // The fast path skips 8-byte blocks: a special character must be found at any offset.
-  for (std::size_t at = 0; at < 40; ++at) {
-    std::string text(40, 'a');
+  // The fast path skips 16-byte blocks: a special character must be found at any offset.
+  for (std::size_t at = 0; at < 70; ++at) {
+    std::string text(70, 'a');
     text[at] = '"';
     std::string out;
     AppendJsonString(text, out);
@@ -237,11 +237,13 @@ std::string ReferenceJsonString(std::string_view text) {
 }
 
 TEST(WriterTest, EscapesEveryByteOfEveryShortLength) {
-  // Short strings and tails are checked with overlapping words: every length they cover, with
-  // each kind of special byte at each position, must match the byte-at-a-time escape.
-  for (std::size_t length = 0; length <= 24; ++length) {
+  // Short strings and tails are checked with overlapping words and blocks: every length they
+  // cover, with each kind of special byte (and the bytes just outside the special ranges) at
+  // each position, must match the byte-at-a-time escape.
+  for (std::size_t length = 0; length <= 48; ++length) {
     for (std::size_t at = 0; at <= length; ++at) {
-      for (const char special : {'"', '\\', '\n', '\x01', '\x1f'}) {
+      for (const char special :
+           {'"', '\\', '\n', '\x01', '\x1f', '\x00', ' ', '\x7f', '\x80', '\xff'}) {
         std::string text(length, 'a');
         if (at < length) {
           text[at] = special;
