@@ -1,6 +1,7 @@
 #include "jsonpath/value.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -434,6 +435,17 @@ std::size_t Mix(std::size_t seed, std::size_t h) {
   return seed ^ (h + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2));
 }
 
+// Spreads every bit of `bits` over the whole result (murmur3's finaliser): a double's low bits
+// are zero for every small integer, and hash tables index by the low bits.
+std::size_t SpreadBits(std::uint64_t bits) {
+  bits ^= bits >> 33;
+  bits *= 0xff51afd7ed558ccdULL;
+  bits ^= bits >> 33;
+  bits *= 0xc4ceb9fe1a85ec53ULL;
+  bits ^= bits >> 33;
+  return static_cast<std::size_t>(bits);
+}
+
 }  // namespace
 
 std::size_t DeepHash(Value v) {
@@ -449,7 +461,7 @@ std::size_t DeepHash(Value v) {
       // integer with a double through the double: hash every number as its double. (Casting the
       // double back to check exactness was undefined for integers near 2^63 and 2^64.)
       const double d = v.AsDouble();
-      return Mix(h, std::hash<double>{}(d == 0 ? 0.0 : d));
+      return Mix(h, SpreadBits(std::bit_cast<std::uint64_t>(d == 0 ? 0.0 : d)));
     }
     case JsonType::kString:
       return Mix(h, std::hash<std::string_view>{}(v.AsString()));
