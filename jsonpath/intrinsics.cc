@@ -942,6 +942,10 @@ Result<Value> CompiledIntrinsic::Evaluate(const EvalContext& ctx) const {
   return value;
 }
 
+Value CompiledIntrinsic::Evaluate(const EvalContext& ctx, Error& error) const {
+  return EvaluateCall(*call_, ctx, error);
+}
+
 std::string_view CompiledIntrinsic::text() const { return text_; }
 
 namespace {

@@ -43,6 +43,10 @@ class CompiledIntrinsic {
   ~CompiledIntrinsic();
 
   Result<Value> Evaluate(const EvalContext& ctx) const;
+  // The same for callers that evaluate many in a row: the value, or Missing (which no intrinsic
+  // gives) after storing the failure in `error`. A Value comes back in two registers, where a
+  // Result<Value> goes through memory at every level it is passed up.
+  Value Evaluate(const EvalContext& ctx, Error& error) const;
   std::string_view text() const;
 
   // For PayloadTemplate (template.h), at compile time: calls `fn` on every path argument.

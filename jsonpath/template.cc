@@ -63,9 +63,19 @@ void CompiledExpression::ForEachPath(const std::function<void(CompiledPath&)>& f
 }
 
 Result<Value> CompiledExpression::Evaluate(const EvalContext& ctx, std::string_view field) const {
+  Error error;
+  const Value value = Evaluate(ctx, field, error);
+  if (value.IsMissing()) {
+    return Unexpected(error);
+  }
+  return value;
+}
+
+Value CompiledExpression::Evaluate(const EvalContext& ctx, std::string_view field,
+                                   Error& error) const {
   const CompiledPath* p = path();
   if (p == nullptr) {
-    return std::get<CompiledIntrinsic>(expression_).Evaluate(ctx);
+    return std::get<CompiledIntrinsic>(expression_).Evaluate(ctx, error);
   }
   const Value selected = p->Select(ctx);
   if (!selected.IsMissing()) {
@@ -80,9 +90,11 @@ Result<Value> CompiledExpression::Evaluate(const EvalContext& ctx, std::string_v
     searched = ctx.Variable(p->variable());
   }
   Arena& arena = *ctx.arena;
-  return RuntimeFailure(
-      arena.Concat({"The JSONPath '", p->text(), "' specified for the field '", field,
-                    "' could not be found in the input '", ToJsonInArena(searched, arena), "'"}));
+  error = RuntimeFailure(arena.Concat({"The JSONPath '", p->text(), "' specified for the field '",
+                                       field, "' could not be found in the input '",
+                                       ToJsonInArena(searched, arena), "'"}))
+              .error();
+  return Value::Missing();
 }
 
 namespace internal {
@@ -304,17 +316,22 @@ const Value* FindInputFields(Value input, const InputFields& wanted, Arena& aren
   return fields;
 }
 
-Result<Value> BuildNode(const TemplateNode& node, const EvalContext& ctx) {
+// The node's value, or Missing after storing the failure in `error` (see
+// CompiledExpression::Evaluate).
+Value BuildNode(const TemplateNode& node, const EvalContext& ctx, Error& error) {
   switch (node.kind) {
     case TemplateNode::Kind::kStatic:
       return node.static_value;
     case TemplateNode::Kind::kExpression:
-      return node.expression->Evaluate(ctx, node.field);
+      return node.expression->Evaluate(ctx, node.field, error);
     case TemplateNode::Kind::kObject: {
       const std::size_t n = node.children.size();
       Member* members = ctx.arena->AllocateArray<Member>(n);
       for (std::size_t i = 0; i < n; ++i) {
-        STEPD_ASSIGN_OR_RETURN(Value value, BuildNode(node.children[i], ctx));
+        const Value value = BuildNode(node.children[i], ctx, error);
+        if (value.IsMissing()) {
+          return value;
+        }
         new (&members[i]) Member{node.keys[i], value};
       }
       return Value::Object(members, n);
@@ -323,13 +340,24 @@ Result<Value> BuildNode(const TemplateNode& node, const EvalContext& ctx) {
       const std::size_t n = node.children.size();
       Value* items = ctx.arena->AllocateArray<Value>(n);
       for (std::size_t i = 0; i < n; ++i) {
-        STEPD_ASSIGN_OR_RETURN(Value value, BuildNode(node.children[i], ctx));
+        const Value value = BuildNode(node.children[i], ctx, error);
+        if (value.IsMissing()) {
+          return value;
+        }
         new (&items[i]) Value(value);
       }
       return Value::Array(items, n);
     }
   }
   return Value::Missing();
+}
+
+// Build()'s result from BuildNode's.
+Result<Value> Built(Value value, const Error& error) {
+  if (value.IsMissing()) {
+    return Unexpected(error);
+  }
+  return value;
 }
 
 }  // namespace
@@ -352,12 +380,14 @@ CompileResult<PayloadTemplate> PayloadTemplate::Compile(Value json, const Compil
 
 Result<Value> PayloadTemplate::Build(const EvalContext& ctx) const {
   const InputFields& fields = impl_->input_fields;
+  Error error;
   if (fields.names.empty() || !ctx.input.IsObject() || ctx.input.Size() < kMinMembersForOnePass) {
-    return BuildNode(impl_->root, ctx);  // the paths look their fields up themselves
+    // the paths look their fields up themselves
+    return Built(BuildNode(impl_->root, ctx, error), error);
   }
   EvalContext with_fields = ctx;
   with_fields.input_fields = FindInputFields(ctx.input, fields, *ctx.arena);
-  return BuildNode(impl_->root, with_fields);
+  return Built(BuildNode(impl_->root, with_fields, error), error);
 }
 
 }  // namespace stepd

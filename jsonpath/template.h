@@ -36,6 +36,8 @@ class CompiledExpression {
   // text: "The JSONPath '<path>' specified for the field '<field>' could not be found in the
   // input '<input>'", where `field` is how the caller names it ("value.$", "ErrorPath").
   Result<Value> Evaluate(const EvalContext& ctx, std::string_view field) const;
+  // The same, as CompiledIntrinsic's: the value, or Missing after storing the failure in `error`.
+  Value Evaluate(const EvalContext& ctx, std::string_view field, Error& error) const;
 
   const CompiledPath* path() const { return std::get_if<CompiledPath>(&expression_); }
   std::string_view text() const;
