@@ -14,121 +14,24 @@ namespace stepd {
 
 using internal::KeyEquals;
 
-Value Value::Bool(bool b) {
-  Value v(JsonType::kBool, Repr::kInline, NumberKind::kInt64);
-  v.bool_ = b;
-  return v;
-}
-
-Value Value::Int(std::int64_t i) {
-  Value v(JsonType::kNumber, Repr::kInline, NumberKind::kInt64);
-  v.int_ = i;
-  return v;
-}
-
-Value Value::Uint(std::uint64_t u) {
-  if (u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-    return Int(static_cast<std::int64_t>(u));
-  }
-  Value v(JsonType::kNumber, Repr::kInline, NumberKind::kUint64);
-  v.uint_ = u;
-  return v;
-}
-
-Value Value::Double(double d) {
-  Value v(JsonType::kNumber, Repr::kInline, NumberKind::kDouble);
-  v.double_ = d;
-  return v;
-}
-
-Value Value::String(std::string_view text) {
-  Value v(JsonType::kString, Repr::kInline, NumberKind::kInt64,
-          static_cast<std::uint32_t>(text.size()));
-  v.chars_ = text.data();
-  return v;
-}
-
-Value Value::Array(const Value* items, std::size_t count) {
-  Value v(JsonType::kArray, Repr::kArena, NumberKind::kInt64, static_cast<std::uint32_t>(count));
-  v.items_ = items;
-  return v;
-}
-
-Value Value::Object(const Member* members, std::size_t count) {
-  Value v(JsonType::kObject, Repr::kArena, NumberKind::kInt64, static_cast<std::uint32_t>(count));
-  v.members_ = members;
-  return v;
-}
-
 namespace {
 
-// The layout of simdjson's private tape reference, which dom::array and dom::object are.
+// The layout of simdjson's private tape reference, which a dom::element is.
 struct TapeRef {
   const simdjson::dom::document* document;
   std::size_t json_index;
 };
-static_assert(sizeof(TapeRef) == sizeof(simdjson::dom::array) &&
-              sizeof(TapeRef) == sizeof(simdjson::dom::object));
-static_assert(std::is_trivially_copyable_v<simdjson::dom::array> &&
-              std::is_trivially_copyable_v<simdjson::dom::object>);
-
-template <typename DomContainer>
-TapeRef ToTapeRef(const DomContainer& container) {
-  TapeRef ref;
-  std::memcpy(&ref, &container, sizeof(ref));
-  return ref;
-}
-
-template <typename DomContainer>
-DomContainer FromTapeRef(const void* document, std::uint32_t json_index) {
-  const TapeRef ref{static_cast<const simdjson::dom::document*>(document), json_index};
-  DomContainer container;
-  // Trivially copyable (asserted above): its bytes may be written directly.
-  std::memcpy(static_cast<void*>(&container), &ref, sizeof(ref));
-  return container;
-}
+static_assert(sizeof(TapeRef) == sizeof(simdjson::dom::element));
+static_assert(std::is_trivially_copyable_v<simdjson::dom::element>);
 
 }  // namespace
 
-simdjson::dom::array Value::DomArray() const {
-  return FromTapeRef<simdjson::dom::array>(document_, count_);
-}
-
-simdjson::dom::object Value::DomObject() const {
-  return FromTapeRef<simdjson::dom::object>(document_, count_);
-}
-
 Value Value::FromDom(simdjson::dom::element element) {
-  switch (element.type()) {
-    case simdjson::dom::element_type::ARRAY: {
-      // Tape indexes fit 32 bits: simdjson documents are limited to 4 GiB.
-      const TapeRef ref = ToTapeRef(element.get_array().value_unsafe());
-      Value v(JsonType::kArray, Repr::kDom, NumberKind::kInt64,
-              static_cast<std::uint32_t>(ref.json_index));
-      v.document_ = ref.document;
-      return v;
-    }
-    case simdjson::dom::element_type::OBJECT: {
-      const TapeRef ref = ToTapeRef(element.get_object().value_unsafe());
-      Value v(JsonType::kObject, Repr::kDom, NumberKind::kInt64,
-              static_cast<std::uint32_t>(ref.json_index));
-      v.document_ = ref.document;
-      return v;
-    }
-    case simdjson::dom::element_type::INT64:
-      return Int(element.get_int64().value_unsafe());
-    case simdjson::dom::element_type::UINT64:
-      return Uint(element.get_uint64().value_unsafe());
-    case simdjson::dom::element_type::DOUBLE:
-      return Double(element.get_double().value_unsafe());
-    case simdjson::dom::element_type::STRING:
-      return String(element.get_string().value_unsafe());
-    case simdjson::dom::element_type::BOOL:
-      return Bool(element.get_bool().value_unsafe());
-    case simdjson::dom::element_type::NULL_VALUE:
-      return Null();
-  }
-  return Missing();
+  TapeRef ref;
+  std::memcpy(&ref, &element, sizeof(ref));
+  // Tape indexes fit 32 bits: simdjson documents are limited to 4 GiB.
+  return FromTape(ref.document, internal::DomTape(*ref.document),
+                  static_cast<std::uint32_t>(ref.json_index));
 }
 
 Value Value::FromLazy(const LazyJson& json, LazyJson::Token token) {
@@ -188,7 +91,7 @@ std::size_t Value::Size() const {
     case Repr::kLazy:
       return lazy_->Count(count_);
     default:
-      return type_ == JsonType::kArray ? DomArray().size() : DomObject().size();
+      return Tape().Count(count_);
   }
 }
 
@@ -209,11 +112,13 @@ Value Value::At(std::size_t index) const {
     }
     return FromLazy(*lazy_, t);
   }
-  simdjson::dom::element e;
-  if (DomArray().at(index).get(e) != simdjson::SUCCESS) {
-    return Missing();
+  const internal::DomTape tape = Tape();
+  std::uint32_t i = count_ + 1;
+  const std::uint32_t close = tape.Close(count_);
+  for (; index != 0 && i < close; --index) {
+    i = tape.Next(i);
   }
-  return FromDom(e);
+  return i < close ? FromTape(document_, tape, i) : Missing();
 }
 
 Value Value::Find(std::string_view key) const {
@@ -238,10 +143,10 @@ Value Value::Find(std::string_view key) const {
     }
     return Missing();
   }
-  const simdjson::dom::object object = DomObject();
-  for (auto it = object.begin(); it != object.end(); ++it) {
-    if (KeyEquals(it.key(), key)) {
-      return FromDom(it.value());
+  const internal::DomTape tape = Tape();
+  for (std::uint32_t i = count_ + 1, close = tape.Close(count_); i < close; i = tape.Next(i + 1)) {
+    if (KeyEquals(tape.String(i), key)) {
+      return FromTape(document_, tape, i + 1);
     }
   }
   return Missing();
@@ -252,9 +157,8 @@ ArrayCursor::ArrayCursor(Value array) : array_(array) {
     token_ = array_.count_ + 1;
   }
   if (array_.IsArray() && array_.repr_ == Value::Repr::kDom) {
-    const simdjson::dom::array dom = array_.DomArray();
-    it_ = dom.begin();
-    end_ = dom.end();
+    token_ = array_.count_ + 1;
+    close_ = array_.Tape().Close(array_.count_);
   }
 }
 
@@ -268,7 +172,7 @@ bool ArrayCursor::Done() const {
   if (array_.repr_ == Value::Repr::kLazy) {
     return index_ >= array_.lazy_->Count(array_.count_);
   }
-  return !(it_ != end_);
+  return token_ >= close_;
 }
 
 Value ArrayCursor::Get() const {
@@ -281,7 +185,7 @@ Value ArrayCursor::Get() const {
   if (array_.repr_ == Value::Repr::kLazy) {
     return Value::FromLazy(*array_.lazy_, token_);
   }
-  return Value::FromDom(*it_);
+  return Value::FromTape(array_.document_, array_.Tape(), token_);
 }
 
 void ArrayCursor::Next() {
@@ -294,7 +198,7 @@ void ArrayCursor::Next() {
     ++index_;
     token_ = array_.lazy_->Skip(token_);
   } else {
-    ++it_;
+    token_ = array_.Tape().Next(token_);
   }
 }
 
@@ -303,9 +207,8 @@ ObjectCursor::ObjectCursor(Value object) : object_(object) {
     token_ = object_.count_ + 1;
   }
   if (object_.IsObject() && object_.repr_ == Value::Repr::kDom) {
-    const simdjson::dom::object dom = object_.DomObject();
-    it_ = dom.begin();
-    end_ = dom.end();
+    token_ = object_.count_ + 1;
+    close_ = object_.Tape().Close(object_.count_);
   }
 }
 
@@ -319,7 +222,7 @@ bool ObjectCursor::Done() const {
   if (object_.repr_ == Value::Repr::kLazy) {
     return index_ >= object_.lazy_->Count(object_.count_);
   }
-  return !(it_ != end_);
+  return token_ >= close_;
 }
 
 std::string_view ObjectCursor::Key() const {
@@ -332,7 +235,7 @@ std::string_view ObjectCursor::Key() const {
   if (object_.repr_ == Value::Repr::kLazy) {
     return object_.lazy_->String(token_);
   }
-  return it_.key();
+  return object_.Tape().String(token_);
 }
 
 Value ObjectCursor::Get() const {
@@ -345,7 +248,7 @@ Value ObjectCursor::Get() const {
   if (object_.repr_ == Value::Repr::kLazy) {
     return Value::FromLazy(*object_.lazy_, token_ + 2);
   }
-  return Value::FromDom(it_.value());
+  return Value::FromTape(object_.document_, object_.Tape(), token_ + 1);
 }
 
 void ObjectCursor::Next() {
@@ -358,7 +261,7 @@ void ObjectCursor::Next() {
     ++index_;
     token_ = object_.lazy_->Skip(token_ + 2);
   } else {
-    ++it_;
+    token_ = object_.Tape().Next(token_ + 1);
   }
 }
 

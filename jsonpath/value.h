@@ -19,11 +19,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <span>
 #include <string_view>
 
 #include <simdjson.h>
 
+#include "jsonpath/internal/dom_tape.h"
 #include "jsonpath/internal/lazy_json.h"
 
 namespace stepd {
@@ -117,11 +119,14 @@ class Value {
   Value(JsonType type, Repr repr, NumberKind number, std::uint32_t count = 0)
       : int_(0), count_(count), type_(type), repr_(repr), number_(number), unused_(0) {}
 
-  // A document view is simdjson's tape reference (document, tape index), which simdjson keeps
-  // private; it is stored as the document pointer plus a 32-bit index (tapes stay below 4 GiB)
-  // so that a Value fits two registers.
-  simdjson::dom::array DomArray() const;
-  simdjson::dom::object DomObject() const;
+  // A document view is the simdjson document plus the index of the value on its tape (tapes
+  // stay below 4 GiB), so that a Value fits two registers; it is read on the tape directly
+  // (internal/dom_tape.h).
+  internal::DomTape Tape() const {
+    return internal::DomTape(*static_cast<const simdjson::dom::document*>(document_));
+  }
+  // The value at tape index `i` of `tape`, the tape of the simdjson document at `document`.
+  static Value FromTape(const void* document, const internal::DomTape& tape, std::uint32_t i);
   // A lazy view is the LazyJson plus the value's token; scalars are decoded here.
   static Value FromLazy(const LazyJson& json, LazyJson::Token token);
 
@@ -167,9 +172,8 @@ class ArrayCursor {
  private:
   Value array_;
   std::size_t index_ = 0;
-  internal::LazyJson::Token token_ = 0;  // lazy arrays: the current element
-  simdjson::dom::array::iterator it_{};
-  simdjson::dom::array::iterator end_{};
+  std::uint32_t token_ = 0;  // lazy arrays' token, document arrays' tape index, of the current
+  std::uint32_t close_ = 0;  // document arrays: the tape index of the closing bracket
 };
 
 // Walks an object's members one at a time, like ArrayCursor.
@@ -184,9 +188,8 @@ class ObjectCursor {
  private:
   Value object_;
   std::size_t index_ = 0;
-  internal::LazyJson::Token token_ = 0;  // lazy objects: the current key
-  simdjson::dom::object::iterator it_{};
-  simdjson::dom::object::iterator end_{};
+  std::uint32_t token_ = 0;  // lazy objects' token, document objects' tape index, of the key
+  std::uint32_t close_ = 0;  // document objects: the tape index of the closing brace
 };
 
 inline std::span<const Member> Value::ArenaMembers() const {
@@ -226,7 +229,84 @@ Value DeepCopy(Value v, Arena& arena);
 // The JSON type name as AWS error texts spell it.
 std::string_view TypeName(JsonType type);
 
-// --- template definitions ---
+// --- inline and template definitions ---
+
+inline Value Value::Bool(bool b) {
+  Value v(JsonType::kBool, Repr::kInline, NumberKind::kInt64);
+  v.bool_ = b;
+  return v;
+}
+
+inline Value Value::Int(std::int64_t i) {
+  Value v(JsonType::kNumber, Repr::kInline, NumberKind::kInt64);
+  v.int_ = i;
+  return v;
+}
+
+inline Value Value::Uint(std::uint64_t u) {
+  if (u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    return Int(static_cast<std::int64_t>(u));
+  }
+  Value v(JsonType::kNumber, Repr::kInline, NumberKind::kUint64);
+  v.uint_ = u;
+  return v;
+}
+
+inline Value Value::Double(double d) {
+  Value v(JsonType::kNumber, Repr::kInline, NumberKind::kDouble);
+  v.double_ = d;
+  return v;
+}
+
+inline Value Value::String(std::string_view text) {
+  Value v(JsonType::kString, Repr::kInline, NumberKind::kInt64,
+          static_cast<std::uint32_t>(text.size()));
+  v.chars_ = text.data();
+  return v;
+}
+
+inline Value Value::Array(const Value* items, std::size_t count) {
+  Value v(JsonType::kArray, Repr::kArena, NumberKind::kInt64, static_cast<std::uint32_t>(count));
+  v.items_ = items;
+  return v;
+}
+
+inline Value Value::Object(const Member* members, std::size_t count) {
+  Value v(JsonType::kObject, Repr::kArena, NumberKind::kInt64, static_cast<std::uint32_t>(count));
+  v.members_ = members;
+  return v;
+}
+
+inline Value Value::FromTape(const void* document, const internal::DomTape& tape, std::uint32_t i) {
+  switch (tape.Type(i)) {
+    case '{': {
+      Value v(JsonType::kObject, Repr::kDom, NumberKind::kInt64, i);
+      v.document_ = document;
+      return v;
+    }
+    case '[': {
+      Value v(JsonType::kArray, Repr::kDom, NumberKind::kInt64, i);
+      v.document_ = document;
+      return v;
+    }
+    case '"':
+      return String(tape.String(i));
+    case 'l':
+      return Int(tape.NumberAt<std::int64_t>(i));
+    case 'u':
+      return Uint(tape.NumberAt<std::uint64_t>(i));
+    case 'd':
+      return Double(tape.NumberAt<double>(i));
+    case 't':
+      return Bool(true);
+    case 'f':
+      return Bool(false);
+    case 'n':
+      return Null();
+    default:
+      return Missing();
+  }
+}
 
 template <typename Fn>
 void Value::ForEachElement(Fn&& fn) const {
@@ -267,8 +347,9 @@ bool Value::AllElements(Fn&& fn) const {
     }
     return true;
   }
-  for (simdjson::dom::element e : DomArray()) {
-    if (!fn(FromDom(e))) {
+  const internal::DomTape tape = Tape();
+  for (std::uint32_t i = count_ + 1, close = tape.Close(count_); i < close; i = tape.Next(i)) {
+    if (!fn(FromTape(document_, tape, i))) {
       return false;
     }
   }
@@ -298,8 +379,9 @@ bool Value::AllMembers(Fn&& fn) const {
     }
     return true;
   }
-  for (simdjson::dom::key_value_pair kv : DomObject()) {
-    if (!fn(kv.key, FromDom(kv.value))) {
+  const internal::DomTape tape = Tape();
+  for (std::uint32_t i = count_ + 1, close = tape.Close(count_); i < close; i = tape.Next(i + 1)) {
+    if (!fn(tape.String(i), FromTape(document_, tape, i + 1))) {
       return false;
     }
   }

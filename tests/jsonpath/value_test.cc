@@ -1,5 +1,6 @@
 #include "jsonpath/value.h"
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,24 @@ TEST(ValueTest, IntegersStayExactAndDoublesStayDoubles) {
   EXPECT_EQ(root.At(2).number_kind(), NumberKind::kUint64);
   EXPECT_EQ(root.At(3).number_kind(), NumberKind::kDouble);
   EXPECT_EQ(ToJson(root), "[9007199254740993,-9223372036854775808,18446744073709551615,1.0,100.0]");
+}
+
+TEST(ValueTest, DocumentContainersCountPastTheTapesCountField) {
+  // simdjson's tape holds a container's count in 24 bits, saturating; beyond that it is counted
+  // by walking the container.
+  constexpr std::size_t kElements = (std::size_t{1} << 24) + 2;
+  std::string text;
+  text.reserve(2 * kElements + 8);
+  text += "{\"a\":[";
+  for (std::size_t i = 0; i < kElements; ++i) {
+    text += i + 1 == kElements ? "7]}" : "0,";
+  }
+  Document doc(std::numeric_limits<std::size_t>::max());  // the DOM, whatever the size
+  const Value array = ParseOrDie(doc, text).Find("a");
+  ASSERT_TRUE(array.IsDomView());
+  EXPECT_EQ(array.Size(), kElements);
+  EXPECT_EQ(array.At(kElements - 1).AsInt(), 7);
+  EXPECT_TRUE(array.At(kElements).IsMissing());
 }
 
 TEST(ValueTest, DeepEqualsIgnoresKeyOrderAndComparesNumbersByValue) {
