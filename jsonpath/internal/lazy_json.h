@@ -144,12 +144,14 @@ inline std::string_view LazyJson::String(Token t) const {
 inline bool LazyJson::KeyEquals(Token t, std::string_view key) const {
   const std::uint32_t begin = positions_[t] + 1;
   const std::uint32_t next = positions_[t + 1];
-  if (text_[next - 1] == '"' && !IsEscaped(t)) {  // compact and unescaped
-    const std::size_t length = next - 1 - begin;
-    if (length != key.size()) {
-      return false;
-    }
-    return ShortBytesEqual(text_ + begin, key.data(), length);
+  // The key's closing quote is at most just before the next token, and escapes only shorten
+  // what it holds: most keys are ruled out before their text is read.
+  const std::size_t longest = next - 1 - begin;
+  if (longest < key.size()) {
+    return false;
+  }
+  if (text_[next - 1] == '"' && !IsEscaped(t)) {  // compact and unescaped: exactly `longest`
+    return longest == key.size() && ShortBytesEqual(text_ + begin, key.data(), longest);
   }
   return String(t) == key;
 }

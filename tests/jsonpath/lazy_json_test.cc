@@ -279,6 +279,23 @@ TEST(LazyJsonTest, EscapesAnywhereAreValidatedAndDecoded) {
   EXPECT_TRUE(root->Find("k\\u0065y").IsMissing());
 }
 
+// A key is matched by its decoded text, whatever spacing follows it and whatever escapes it holds
+// (which make it shorter than it is written).
+TEST(LazyJsonTest, KeysMatchWhateverTheirSpacingAndEscapes) {
+  Document doc(0);
+  const Result<Value> root = doc.Parse(
+      R"({"ab" : 1, "a\u0062c"  :2, "abc":3, "x\\y"	:4, "\u0071" :5, "longer-key":6})");
+  ASSERT_TRUE(root.has_value());
+  EXPECT_EQ(root->Find("ab").AsInt(), 1);
+  EXPECT_EQ(root->Find("abc").AsInt(), 2);  // the first member of that name
+  EXPECT_EQ(root->Find("x\\y").AsInt(), 4);
+  EXPECT_EQ(root->Find("q").AsInt(), 5);
+  EXPECT_EQ(root->Find("longer-key").AsInt(), 6);
+  for (const std::string_view absent : {"", "a", "abcd", "a\\u0062c", "x\\\\y", "longer-keys"}) {
+    EXPECT_TRUE(root->Find(absent).IsMissing()) << absent;
+  }
+}
+
 // Escaped strings are marked per token: a document parsed later into the same Document must
 // not see the marks of an earlier one, whether its buffers grew in between or not.
 TEST(LazyJsonTest, ReparsingForgetsEarlierEscapes) {
