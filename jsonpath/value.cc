@@ -81,18 +81,11 @@ double Value::AsDouble() const {
   return 0;
 }
 
-std::size_t Value::Size() const {
+std::size_t Value::ViewSize() const {
   if (!IsContainer()) {
     return 0;
   }
-  switch (repr_) {
-    case Repr::kArena:
-      return count_;
-    case Repr::kLazy:
-      return lazy_->Count(count_);
-    default:
-      return Tape().Count(count_);
-  }
+  return repr_ == Repr::kLazy ? lazy_->Count(count_) : Tape().Count(count_);
 }
 
 Value Value::At(std::size_t index) const {

@@ -80,7 +80,7 @@ class Value {
 
   // Containers (arrays and objects, document views or arena nodes alike).
   // Size(): elements of an array or members of an object.
-  std::size_t Size() const;
+  std::size_t Size() const { return repr_ == Repr::kArena ? count_ : ViewSize(); }
   // Array element `index`, or Missing when out of range. O(1) for arena arrays, O(index) for
   // document arrays.
   Value At(std::size_t index) const;
@@ -127,6 +127,8 @@ class Value {
   }
   // The value at tape index `i` of `tape`, the tape of the simdjson document at `document`.
   static Value FromTape(const void* document, const internal::DomTape& tape, std::uint32_t i);
+  // Size() of anything but an arena node (only containers are): scalars have none.
+  std::size_t ViewSize() const;
   // A lazy view is the LazyJson plus the value's token; scalars are decoded here.
   static Value FromLazy(const LazyJson& json, LazyJson::Token token);
 

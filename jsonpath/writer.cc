@@ -281,7 +281,7 @@ char* PutJsonText(std::string_view json, char* at, Buffer& out) {
 // The room PutNumberUnchecked needs.
 constexpr std::size_t kMaxNumberBytes = 32;
 
-char* PutNumberOutOfLine(Value v, char* at) {
+[[gnu::noinline]] char* PutNumberOutOfLine(Value v, char* at) {
   switch (v.number_kind()) {
     case NumberKind::kInt64:
       return std::to_chars(at, at + kMaxNumberBytes, v.AsInt()).ptr;
@@ -293,7 +293,8 @@ char* PutNumberOutOfLine(Value v, char* at) {
   return at;
 }
 
-char* PutNumberUnchecked(Value v, char* at) {
+// Inlined into the container loops with Put.
+[[gnu::always_inline]] inline char* PutNumberUnchecked(Value v, char* at) {
   // Counts, indexes and codes are mostly one or two digits: written without a call.
   if (v.number_kind() == NumberKind::kInt64 && static_cast<std::uint64_t>(v.AsInt()) < 100) {
     const auto n = static_cast<unsigned>(v.AsInt());
