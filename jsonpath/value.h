@@ -174,7 +174,8 @@ class ArrayCursor {
  private:
   Value array_;
   std::size_t index_ = 0;
-  std::uint32_t token_ = 0;  // lazy arrays' token, document arrays' tape index, of the current
+  // The current element: its token in a lazy array, its tape index in a document array.
+  std::uint32_t token_ = 0;
   std::uint32_t close_ = 0;  // document arrays: the tape index of the closing bracket
 };
 
@@ -190,7 +191,8 @@ class ObjectCursor {
  private:
   Value object_;
   std::size_t index_ = 0;
-  std::uint32_t token_ = 0;  // lazy objects' token, document objects' tape index, of the key
+  // The current key: its token in a lazy object, its tape index in a document object.
+  std::uint32_t token_ = 0;
   std::uint32_t close_ = 0;  // document objects: the tape index of the closing brace
 };
 

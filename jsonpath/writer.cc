@@ -9,6 +9,18 @@
 #include "jsonpath/arena.h"
 #include "jsonpath/internal/bytes.h"
 
+// The writer's inner loops have their callees inlined by force in optimised builds: a call per
+// token would cost a good part of the token. Not at -O0, where every inlined local keeps a stack
+// slot of its own, and the writer, which recurses once per level of nesting, would need several
+// KB a level under AddressSanitizer.
+#ifdef __OPTIMIZE__
+#define STEPD_HOT_INLINE [[gnu::always_inline]] inline
+#define STEPD_HOT_LAMBDA __attribute__((always_inline))
+#else
+#define STEPD_HOT_INLINE inline
+#define STEPD_HOT_LAMBDA
+#endif
+
 namespace stepd {
 
 namespace {
@@ -161,7 +173,7 @@ char* PutQuote(char* at) {
 // Copies a string of up to 16 bytes (most keys, many values) to `at` when it needs no escaping,
 // with two overlapping loads instead of a loop, and returns the end; nullptr, having written
 // nothing, when it needs escaping.
-[[gnu::always_inline]] inline char* PutShortClean(const char* data, std::size_t size, char* at) {
+STEPD_HOT_INLINE char* PutShortClean(const char* data, std::size_t size, char* at) {
   using internal::LoadWord;
   if (size >= 8) {
     const Words2 words = {LoadWord<std::uint64_t>(data), LoadWord<std::uint64_t>(data + size - 8)};
@@ -252,7 +264,7 @@ std::size_t StringReserve(std::string_view text) {
 // Writes `text` as a JSON string, with its quotes, at `at`, which needs StringReserve<mode>(text)
 // bytes of room. Inlined into the container loops with the short copy: most strings are short.
 template <Mode mode>
-[[gnu::always_inline]] inline char* PutStringUnchecked(std::string_view text, char* at) {
+STEPD_HOT_INLINE char* PutStringUnchecked(std::string_view text, char* at) {
   at = PutQuote<mode>(at);
   char* end = nullptr;
   if (text.size() <= kShortString) {
@@ -294,7 +306,7 @@ constexpr std::size_t kMaxNumberBytes = 32;
 }
 
 // Inlined into the container loops with Put.
-[[gnu::always_inline]] inline char* PutNumberUnchecked(Value v, char* at) {
+STEPD_HOT_INLINE char* PutNumberUnchecked(Value v, char* at) {
   // Counts, indexes and codes are mostly one or two digits: written without a call.
   if (v.number_kind() == NumberKind::kInt64 && static_cast<std::uint64_t>(v.AsInt()) < 100) {
     const auto n = static_cast<unsigned>(v.AsInt());
@@ -394,7 +406,7 @@ char* PutContainer(Value v, char* at, Buffer& out, MemoScope* memo);
 
 // Inlined into the container loops, so that a scalar costs no call.
 template <Mode mode>
-[[gnu::always_inline]] inline char* Put(Value v, char* at, Buffer& out, MemoScope* memo) {
+STEPD_HOT_INLINE char* Put(Value v, char* at, Buffer& out, MemoScope* memo) {
   switch (v.type()) {
     case JsonType::kMissing:
       return out.Reserve(at, 1);
@@ -439,7 +451,7 @@ char* Close(char* at, char bracket, Buffer& out) {
 // callbacks, inlined, so that the cursor stays in a register. (One inlined callback for both
 // costs more than either loop: the body is then inlined into every branch of the walk.)
 template <Mode mode>
-[[gnu::always_inline]] inline char* PutElement(Value item, char* at, Buffer& out, MemoScope* memo) {
+STEPD_HOT_INLINE char* PutElement(Value item, char* at, Buffer& out, MemoScope* memo) {
   if (item.IsMissing()) {
     return at;
   }
@@ -449,8 +461,8 @@ template <Mode mode>
 }
 
 template <Mode mode>
-[[gnu::always_inline]] inline char* PutMember(std::string_view key, Value item, char* at,
-                                              Buffer& out, MemoScope* memo) {
+STEPD_HOT_INLINE char* PutMember(std::string_view key, Value item, char* at, Buffer& out,
+                                 MemoScope* memo) {
   if (item.IsMissing()) {
     return at;
   }
@@ -471,7 +483,7 @@ char* PutArray(Value v, char* at, Buffer& out, MemoScope* memo) {
       at = PutElement<mode>(item, at, out, memo);
     }
   } else {
-    v.AllElements([&](Value item) __attribute__((always_inline)) {
+    v.AllElements([&](Value item) STEPD_HOT_LAMBDA {
       at = PutElement<mode>(item, at, out, memo);
       return true;
     });
@@ -488,7 +500,7 @@ char* PutObject(Value v, char* at, Buffer& out, MemoScope* memo) {
       at = PutMember<mode>(member.key, member.value, at, out, memo);
     }
   } else {
-    v.AllMembers([&](std::string_view key, Value item) __attribute__((always_inline)) {
+    v.AllMembers([&](std::string_view key, Value item) STEPD_HOT_LAMBDA {
       at = PutMember<mode>(key, item, at, out, memo);
       return true;
     });
