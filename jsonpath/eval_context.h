@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "jsonpath/error.h"
 #include "jsonpath/value.h"
 
 namespace stepd {
@@ -17,6 +18,16 @@ namespace stepd {
 class Arena;
 
 using VariableId = std::uint32_t;
+
+// Evaluation in a loop returns a Value, Missing on failure with the Error stored aside: a
+// Result<Value> would go through memory at every level it is passed up. This is that value as a
+// Result, for the edges.
+inline Result<Value> ValueOrError(Value value, const Error& error) {
+  if (value.IsMissing()) {
+    return Unexpected(error);
+  }
+  return value;
+}
 
 // No slot in EvalContext::input_fields.
 inline constexpr std::uint32_t kNoSlot = 0xFFFFFFFF;

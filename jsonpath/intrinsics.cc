@@ -935,11 +935,7 @@ CompiledIntrinsic::~CompiledIntrinsic() = default;
 
 Result<Value> CompiledIntrinsic::Evaluate(const EvalContext& ctx) const {
   Error error;
-  const Value value = EvaluateCall(*call_, ctx, error);
-  if (value.IsMissing()) {
-    return Unexpected(error);
-  }
-  return value;
+  return ValueOrError(EvaluateCall(*call_, ctx, error), error);
 }
 
 Value CompiledIntrinsic::Evaluate(const EvalContext& ctx, Error& error) const {

@@ -64,11 +64,7 @@ void CompiledExpression::ForEachPath(const std::function<void(CompiledPath&)>& f
 
 Result<Value> CompiledExpression::Evaluate(const EvalContext& ctx, std::string_view field) const {
   Error error;
-  const Value value = Evaluate(ctx, field, error);
-  if (value.IsMissing()) {
-    return Unexpected(error);
-  }
-  return value;
+  return ValueOrError(Evaluate(ctx, field, error), error);
 }
 
 Value CompiledExpression::Evaluate(const EvalContext& ctx, std::string_view field,
@@ -352,14 +348,6 @@ Value BuildNode(const TemplateNode& node, const EvalContext& ctx, Error& error) 
   return Value::Missing();
 }
 
-// Build()'s result from BuildNode's.
-Result<Value> Built(Value value, const Error& error) {
-  if (value.IsMissing()) {
-    return Unexpected(error);
-  }
-  return value;
-}
-
 }  // namespace
 
 PayloadTemplate::PayloadTemplate() : impl_(std::make_unique<Impl>()) {}
@@ -383,11 +371,11 @@ Result<Value> PayloadTemplate::Build(const EvalContext& ctx) const {
   Error error;
   if (fields.names.empty() || !ctx.input.IsObject() || ctx.input.Size() < kMinMembersForOnePass) {
     // the paths look their fields up themselves
-    return Built(BuildNode(impl_->root, ctx, error), error);
+    return ValueOrError(BuildNode(impl_->root, ctx, error), error);
   }
   EvalContext with_fields = ctx;
   with_fields.input_fields = FindInputFields(ctx.input, fields, *ctx.arena);
-  return Built(BuildNode(impl_->root, with_fields, error), error);
+  return ValueOrError(BuildNode(impl_->root, with_fields, error), error);
 }
 
 }  // namespace stepd

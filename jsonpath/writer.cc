@@ -89,12 +89,6 @@ bool NeedsEscape(Words2 words) {
   return (special[0] | special[1]) != 0;
 }
 
-Words2 LoadWords2(const char* p) {
-  Words2 words;
-  std::memcpy(&words, p, sizeof(words));
-  return words;
-}
-
 // The two ways text is written: as JSON, or as the contents of a JSON string holding that
 // JSON (what AppendJsonString would make of it), so that a payload embedded as a string is
 // escaped in the same pass that writes it.
@@ -221,7 +215,7 @@ template <Mode mode>
     // no call to memcpy.
     const std::size_t clean_from = i;
     while (i + 16 <= size) {
-      const Words2 block = LoadWords2(data + i);
+      const Words2 block = internal::LoadWord<Words2>(data + i);
       if (NeedsEscape(block)) {
         break;
       }
@@ -231,7 +225,7 @@ template <Mode mode>
     }
     // A clean tail after a clean block: its last 16 bytes, overlapping what was just copied.
     if (i > clean_from && i + 16 > size) {
-      const Words2 block = LoadWords2(data + size - 16);
+      const Words2 block = internal::LoadWord<Words2>(data + size - 16);
       if (!NeedsEscape(block)) {
         std::memcpy(at - (16 - (size - i)), &block, sizeof(block));
         return at + (size - i);
