@@ -253,6 +253,9 @@ BENCHMARK_CAPTURE(BM_Intrinsic, Format,
 BENCHMARK_CAPTURE(BM_Intrinsic, MathAdd, "States.MathAdd($.header.schemaVersion, 39)");
 BENCHMARK_CAPTURE(BM_Intrinsic, ArrayLength, "States.ArrayLength($.lines)");
 BENCHMARK_CAPTURE(BM_Intrinsic, StringSplit, "States.StringSplit($.lines[0].description, ' ')");
+BENCHMARK_CAPTURE(BM_Intrinsic, StringToJson,
+                  "States.StringToJson('{\"a\":1,\"b\":[true,false,null],\"c\":{\"d\":\"e\"}}')");
+BENCHMARK_CAPTURE(BM_Intrinsic, JsonMerge, "States.JsonMerge($.customer, $.header, false)");
 
 // Writes `root` as JSON once per iteration, into a string reused as a server reuses its buffer.
 void SerializeRepeatedly(Value root, benchmark::State& state) {
