@@ -51,6 +51,8 @@ void Arena::Reset() {
   cursor_ = nullptr;
   end_ = nullptr;
   used_before_current_ = 0;
+  growable_end_ = nullptr;
+  growable_limit_ = nullptr;
 }
 
 }  // namespace stepd

@@ -50,6 +50,30 @@ class Arena {
     return static_cast<T*>(Allocate(sizeof(T) * static_cast<std::size_t>(count), alignof(T)));
   }
 
+  // Arrays that grow at the end, as an object does along a chain of ResultPaths. An array from
+  // here has room for `spare` more objects after its `count`; while it is the newest such
+  // array, GrowInPlace() hands that room out one object at a time, so appending needs no copy.
+  // Views of the array as it was stay valid: they never reach the new objects.
+  template <typename T>
+  T* AllocateGrowable(std::size_t count, std::size_t spare) {
+    T* data = AllocateArray<T>(count + spare);
+    growable_end_ = reinterpret_cast<char*>(data + count);
+    growable_limit_ = reinterpret_cast<char*>(data + count + spare);
+    return data;
+  }
+
+  // Uninitialised storage for data[count] when the `count` objects at `data` end where the
+  // newest growable array's objects end and it has room left; nullptr otherwise.
+  template <typename T>
+  T* GrowInPlace(const T* data, std::size_t count) {
+    char* const end = reinterpret_cast<char*>(const_cast<T*>(data + count));
+    if (end != growable_end_ || end == growable_limit_) {
+      return nullptr;
+    }
+    growable_end_ = end + sizeof(T);
+    return reinterpret_cast<T*>(end);
+  }
+
   template <typename T, typename... Args>
   T* New(Args&&... args) {
     static_assert(std::is_trivially_destructible_v<T>, "the arena never runs destructors");
@@ -109,6 +133,8 @@ class Arena {
   char* cursor_ = nullptr;
   char* end_ = nullptr;
   std::size_t used_before_current_ = 0;
+  char* growable_end_ = nullptr;    // the newest growable array: its first unused object
+  char* growable_limit_ = nullptr;  // and the end of its room
 };
 
 }  // namespace stepd

@@ -23,28 +23,40 @@ std::size_t ResolveIndex(std::int64_t index, std::size_t size) {
   return from_end > size ? size : size - from_end;
 }
 
+// Room left for members appended by later ResultPaths, after a copy of `count` members.
+std::size_t SpareMembers(std::size_t count) { return count / 2 + 4; }
+
 // A shallow copy of `object` (Missing: an empty object) with `key` set to `value`: replaced
-// where it is, or appended. An arena object's members are copied in bulk; any other object's in
-// one pass, with room for one more than there are.
+// where it is, or appended. Copies are growable (arena.h), so that along a chain of ResultPaths
+// each adding a member to the previous state's output, appending usually copies nothing. An
+// arena object's members are copied in bulk; any other object's in one pass.
 Value WithMember(Value object, std::string_view key, Value value, Arena& arena) {
   if (const std::span<const Member> known = object.ArenaMembers(); !known.empty()) {
-    // An object built earlier in the execution, as in a chain of ResultPaths: finding the key
-    // and copying the members in bulk costs far less than a member-by-member copy.
+    // An object built earlier in the execution, as in a chain of ResultPaths.
     std::size_t at = 0;
     while (at < known.size() && !internal::KeyEquals(known[at].key, key)) {
       ++at;
     }
-    const bool append = at == known.size();
-    Member* members = arena.AllocateArray<Member>(known.size() + (append ? 1 : 0));
+    if (at == known.size()) {
+      if (Member* slot = arena.GrowInPlace(known.data(), known.size())) {
+        new (slot) Member{arena.CopyString(key), value};
+        return Value::Object(known.data(), known.size() + 1);
+      }
+    }
+    const std::size_t count = known.size() + (at == known.size() ? 1 : 0);
+    Member* members = arena.AllocateGrowable<Member>(count, SpareMembers(count));
     std::memcpy(members, known.data(), known.size_bytes());
-    if (append) {
+    if (at == known.size()) {
       new (&members[at]) Member{arena.CopyString(key), value};
     } else {
       members[at].value = value;
     }
-    return Value::Object(members, known.size() + (append ? 1 : 0));
+    return Value::Object(members, count);
   }
-  Member* members = arena.AllocateArray<Member>(object.Size() + 1);
+  // Room for one more than there are: when the key is replaced instead, that slot stays unused
+  // and this copy cannot grow in place.
+  const std::size_t capacity = object.Size() + 1;
+  Member* members = arena.AllocateGrowable<Member>(capacity, SpareMembers(capacity));
   std::size_t count = 0;
   bool replaced = false;
   object.ForEachMember([&](std::string_view k, Value v) {

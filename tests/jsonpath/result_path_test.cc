@@ -122,6 +122,45 @@ TEST_F(ResultPathTest, MergesIntoArenaValues) {
   EXPECT_EQ(ToJson(Value::Object(outer, 1)), R"({"a":{"b":1}})");
 }
 
+TEST_F(ResultPathTest, MergesOntoOneBaseStayApart) {
+  // A chain of ResultPaths appends in place (arena.h); a second merge onto the same base must
+  // still copy, and neither may show in the other or in the base.
+  auto first = CompiledPath::Compile("$.first", PathKind::kReferencePath);
+  auto second = CompiledPath::Compile("$.second", PathKind::kReferencePath);
+  auto third = CompiledPath::Compile("$.third", PathKind::kReferencePath);
+  ASSERT_TRUE(first.has_value() && second.has_value() && third.has_value());
+  auto input = input_doc_.Parse(R"({"a":1})");
+  ASSERT_TRUE(input.has_value());
+  auto base = MergeAtPath(*input, *first, Value::Int(1), arena_);
+  ASSERT_TRUE(base.has_value());
+  auto with_second = MergeAtPath(*base, *second, Value::Int(2), arena_);
+  auto with_third = MergeAtPath(*base, *third, Value::Int(3), arena_);
+  ASSERT_TRUE(with_second.has_value() && with_third.has_value());
+  auto chained = MergeAtPath(*with_second, *third, Value::Int(3), arena_);
+  ASSERT_TRUE(chained.has_value());
+  EXPECT_EQ(ToJson(*base), R"({"a":1,"first":1})");
+  EXPECT_EQ(ToJson(*with_second), R"({"a":1,"first":1,"second":2})");
+  EXPECT_EQ(ToJson(*with_third), R"({"a":1,"first":1,"third":3})");
+  EXPECT_EQ(ToJson(*chained), R"({"a":1,"first":1,"second":2,"third":3})");
+}
+
+TEST_F(ResultPathTest, LongChainsOfAppendsKeepEveryMember) {
+  auto input = input_doc_.Parse(R"({"k0":0})");
+  ASSERT_TRUE(input.has_value());
+  Value merged = *input;
+  std::string expected = R"({"k0":0)";
+  for (int i = 1; i < 100; ++i) {
+    const std::string key = "k" + std::to_string(i);
+    auto path = CompiledPath::Compile("$." + key, PathKind::kReferencePath);
+    ASSERT_TRUE(path.has_value());
+    auto next = MergeAtPath(merged, *path, Value::Int(i), arena_);
+    ASSERT_TRUE(next.has_value());
+    merged = *next;
+    expected += ",\"" + key + "\":" + std::to_string(i);
+  }
+  EXPECT_EQ(ToJson(merged), expected + "}");
+}
+
 TEST_F(ResultPathTest, RejectsPathsNotRootedAtTheInput) {
   auto context = CompiledPath::Compile("$$.Execution", PathKind::kReferencePath);
   ASSERT_TRUE(context.has_value());

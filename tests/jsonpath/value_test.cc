@@ -192,6 +192,23 @@ TEST(ArenaTest, AllocationsAreAligned) {
   }
 }
 
+TEST(ArenaTest, OnlyTheNewestGrowableArrayGrowsAndOnlyAtItsEnd) {
+  Arena arena;
+  int* older = arena.AllocateGrowable<int>(2, 1);
+  int* newer = arena.AllocateGrowable<int>(3, 2);
+  EXPECT_EQ(arena.GrowInPlace(older, 2), nullptr);  // no longer the newest
+  EXPECT_EQ(arena.GrowInPlace(newer, 2), nullptr);  // not its end
+  EXPECT_EQ(arena.GrowInPlace(newer, 3), newer + 3);
+  EXPECT_EQ(arena.GrowInPlace(newer, 3), nullptr);  // that slot is taken: a second view copies
+  EXPECT_EQ(arena.GrowInPlace(newer, 4), newer + 4);
+  EXPECT_EQ(arena.GrowInPlace(newer, 5), nullptr);  // no room left
+  int* plain = arena.AllocateArray<int>(1);
+  EXPECT_EQ(arena.GrowInPlace(plain, 1), nullptr);
+  int* last = arena.AllocateGrowable<int>(1, 1);
+  arena.Reset();
+  EXPECT_EQ(arena.GrowInPlace(last, 1), nullptr);
+}
+
 TEST(ArenaTest, EmptyStringsCopyToNonNullViews) {
   Arena arena;
   EXPECT_NE(arena.CopyString("").data(), nullptr);
