@@ -607,10 +607,14 @@ void Validator::Map(Value state, const std::string& at, bool jsonata, int depth)
   checker_.Exclusive(state, "MaxConcurrency", "MaxConcurrencyPath", at);
   checker_.Exclusive(state, "ToleratedFailureCount", "ToleratedFailureCountPath", at);
   checker_.Exclusive(state, "ToleratedFailurePercentage", "ToleratedFailurePercentagePath", at);
+  // Reading items from, or writing results to, Amazon S3 (and batching what is read) would be
+  // silently skipped by an engine without them: refuse them by name instead.
   for (std::string_view field : {"ItemReader", "ItemBatcher", "ResultWriter"}) {
     const Value value = state.Find(field);
-    if (!value.IsMissing()) {
-      checker_.IsObject(value, at, field);
+    if (!value.IsMissing() && checker_.IsObject(value, at, field)) {
+      checker_.Fail(at, field,
+                    "stepd does not support the Map field '" + std::string(field) + "' yet",
+                    codes::kUnsupported);
     }
   }
   Label(state, at);
