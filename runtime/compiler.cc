@@ -347,6 +347,8 @@ class MachineBuilder {
         }
         const ScopeId scope = AddScope(processor, id, at);
         m_.states[id].branches = {scope};
+        const Value mode = processor.Find("ProcessorConfig").Find("Mode");
+        m_.states[id].distributed = mode.IsString() && mode.AsString() == "DISTRIBUTED";
         m_.states[id].items_path = CompileOptionalPath(
             json.Find("ItemsPath"), PathKind::kReferencePath, location + "/ItemsPath");
         m_.states[id].max_concurrency =

@@ -75,6 +75,12 @@ std::string_view EventTypeName(EventType type, StateType state_type) {
       return "MapStateSucceeded";
     case EventType::kMapStateFailed:
       return "MapStateFailed";
+    case EventType::kMapRunStarted:
+      return "MapRunStarted";
+    case EventType::kMapRunSucceeded:
+      return "MapRunSucceeded";
+    case EventType::kMapRunFailed:
+      return "MapRunFailed";
     case EventType::kMapIterationStarted:
       return "MapIterationStarted";
     case EventType::kMapIterationSucceeded:

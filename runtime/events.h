@@ -38,6 +38,9 @@ enum class EventType : std::uint8_t {
   kMapStateStarted,
   kMapStateSucceeded,
   kMapStateFailed,
+  kMapRunStarted,  // a Distributed Map's run of child executions
+  kMapRunSucceeded,
+  kMapRunFailed,
   kMapIterationStarted,
   kMapIterationSucceeded,
   kMapIterationFailed,

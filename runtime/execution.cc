@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 #include <new>
+#include <optional>
 #include <random>
 
 #include "jsonpath/result_path.h"
@@ -18,6 +19,8 @@ namespace {
 constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
 constexpr std::string_view kStatesTimeout = "States.Timeout";
 constexpr std::string_view kStatesNoChoiceMatched = "States.NoChoiceMatched";
+constexpr std::string_view kStatesExceedToleratedFailureThreshold =
+    "States.ExceedToleratedFailureThreshold";
 
 // What a frame does when it next runs.
 enum class Phase : std::uint8_t {
@@ -34,6 +37,21 @@ enum class Phase : std::uint8_t {
   kFinished,  // the frame's scope ended: `output` holds its result
   kFailed,    // the frame's scope failed: `error` holds why
 };
+
+// `text` read whole as an integer (`integer`) or as any decimal number; nullopt otherwise.
+std::optional<double> ParseWholeNumber(std::string_view text, bool integer) {
+  const char* const end = text.data() + text.size();
+  if (integer) {
+    std::int64_t value = 0;
+    const auto [at, error] = std::from_chars(text.data(), end, value);
+    return error == std::errc() && at == end ? std::optional<double>(static_cast<double>(value))
+                                             : std::nullopt;
+  }
+  double value = 0;
+  const auto [at, error] = std::from_chars(text.data(), end, value);
+  return error == std::errc() && at == end && std::isfinite(value) ? std::optional<double>(value)
+                                                                   : std::nullopt;
+}
 
 UnixNanos SecondsToNanos(double seconds) {
   const double nanos = seconds * static_cast<double>(kNanosPerSecond);
@@ -82,6 +100,9 @@ struct Execution::Frame {
   Phase phase = Phase::kEnter;
   bool queued = false;
   bool task_failed = false;
+  // Part of a Distributed Map's child execution, whose events are in its own history, not in
+  // this execution's: they are neither numbered nor handed to the sink.
+  bool unrecorded = false;
   Value input;      // the current state's raw input
   Value effective;  // its effective input (after InputPath and Parameters)
   Value result;     // a task's answer
@@ -106,6 +127,8 @@ struct Execution::Frame {
   std::uint32_t child_started = 0;
   std::uint32_t child_done = 0;
   std::uint32_t max_concurrency = 0;  // 0: no limit
+  std::uint32_t child_failures = 0;
+  std::uint32_t tolerated_failures = 0;  // a Distributed Map run fails at one more than this
   bool children_failed = false;
   Error child_error;
 };
@@ -227,6 +250,9 @@ struct Execution::Impl {
   // counted even without a sink: runtime error causes quote them.
   template <typename Fill>
   std::int64_t Emit(Frame* f, EventType type, Fill&& fill) {
+    if (f != nullptr && f->unrecorded) {
+      return 0;
+    }
     const std::int64_t id = next_event_id++;
     if (sink != nullptr) {
       Event event;
@@ -765,7 +791,17 @@ struct Execution::Impl {
     }
     const auto n = static_cast<std::uint32_t>(items_value->Size());
     Emit(f, EventType::kMapStateStarted, [&](Event& e) { e.length = n; });
+    std::uint32_t tolerated = 0;
+    if (s.distributed) {
+      auto limit = ToleratedFailures(f, s, n);
+      if (!limit) {
+        return HandleError(f, InState(f, limit.error()));
+      }
+      tolerated = *limit;
+      Emit(f, EventType::kMapRunStarted);
+    }
     BeginChildren(f, n, *concurrency > 0 ? static_cast<std::uint32_t>(*concurrency) : 0);
+    f->tolerated_failures = tolerated;
     f->items = arena.AllocateArray<Value>(n);
     std::uint32_t i = 0;
     items_value->ForEachElement([&](Value item) { new (&f->items[i++]) Value(item); });
@@ -779,11 +815,60 @@ struct Execution::Impl {
     }
   }
 
+  // How many failed iterations of `total` a Distributed Map run tolerates: the smaller of its
+  // ToleratedFailureCount and ToleratedFailurePercentage of `total`, each checked as AWS does;
+  // none when it sets neither.
+  Result<std::uint32_t> ToleratedFailures(Frame* f, const CompiledState& s, std::uint32_t total) {
+    double limit = std::numeric_limits<double>::infinity();
+    if (s.tolerated_failure_count.present) {
+      STEPD_ASSIGN_OR_RETURN(const double count,
+                             ReadTolerance(f, s.tolerated_failure_count, "ToleratedFailureCount"));
+      if (count < 0) {
+        return RuntimeFailure("ToleratedFailureCount cannot be negative.");
+      }
+      limit = count;
+    }
+    if (s.tolerated_failure_percentage.present) {
+      STEPD_ASSIGN_OR_RETURN(
+          const double percentage,
+          ReadTolerance(f, s.tolerated_failure_percentage, "ToleratedFailurePercentage"));
+      if (percentage < 0 || percentage > 100) {
+        return RuntimeFailure("ToleratedFailurePercentage must be between 0 and 100.");
+      }
+      // The run fails when failures exceed `percentage` % of the items.
+      limit = std::min(limit, std::floor(percentage * total / 100));
+    }
+    return std::isinf(limit) ? 0 : static_cast<std::uint32_t>(std::min<double>(limit, total));
+  }
+
+  // A tolerance field's value: the number written, or the one its Path selects. AWS takes a
+  // number or a string holding one, an integer for the count and any number for the percentage.
+  Result<double> ReadTolerance(Frame* f, const NumberOrPath& n, std::string_view field) {
+    if (!n.path) {
+      return n.value;
+    }
+    const Value v = n.path->Select(Context(f, f->effective));
+    const bool count = field == "ToleratedFailureCount";
+    if (v.IsNumber() && (!count || v.IsInteger())) {
+      return v.AsDouble();
+    }
+    if (v.IsString()) {
+      if (const std::optional<double> parsed = ParseWholeNumber(v.AsString(), count)) {
+        return *parsed;
+      }
+    }
+    return RuntimeFailure(arena.Concat({"The ", field, "Path field refers to value \"",
+                                        v.IsString() ? v.AsString() : ToJsonInArena(v, arena),
+                                        "\" which is not a valid ", count ? "integer" : "float",
+                                        ": ", n.path->text()}));
+  }
+
   void BeginChildren(Frame* f, std::uint32_t total, std::uint32_t max_concurrency) {
     ++f->child_epoch;  // anything left of an earlier attempt is now dead
     f->child_total = total;
     f->child_started = 0;
     f->child_done = 0;
+    f->child_failures = 0;
     f->max_concurrency = max_concurrency;
     f->children_failed = false;
     f->child_results = arena.AllocateArray<Value>(total);
@@ -796,6 +881,7 @@ struct Execution::Impl {
     child->slot = slot;
     child->epoch = parent->child_epoch;
     child->last_event_id = parent->last_event_id;
+    child->unrecorded = parent->unrecorded;
     if (parent->variables != nullptr) {
       // Each branch and iteration has its own scope that starts as a copy of the outer one.
       child->variables = arena.AllocateArray<Value>(variable_count);
@@ -806,6 +892,7 @@ struct Execution::Impl {
 
   void StartIteration(Frame* map_frame) {
     Frame* child = NewChild(map_frame, map_frame->child_started++);
+    child->unrecorded = child->unrecorded || m.states[map_frame->state].distributed;
     child->phase = Phase::kStartIteration;
     Push(child);
   }
@@ -814,8 +901,10 @@ struct Execution::Impl {
     Frame* map_frame = child->parent;
     const CompiledState& s = m.states[map_frame->state];
     const Value item = map_frame->items[child->slot];
-    child->last_event_id =
-        Emit(map_frame, EventType::kMapIterationStarted, [&](Event& e) { e.index = child->slot; });
+    if (!s.distributed) {
+      child->last_event_id = Emit(map_frame, EventType::kMapIterationStarted,
+                                  [&](Event& e) { e.index = child->slot; });
+    }
     Value input = item;
     if (s.parameters) {
       EvalContext ctx;
@@ -841,7 +930,7 @@ struct Execution::Impl {
   void ChildFinished(Frame* child) {
     Frame* parent = child->parent;
     const CompiledState& s = m.states[parent->state];
-    if (s.type == StateType::kMap) {
+    if (s.type == StateType::kMap && !s.distributed) {
       Emit(parent, EventType::kMapIterationSucceeded, [&](Event& e) { e.index = child->slot; });
     }
     parent->child_results[child->slot] = child->output;
@@ -858,6 +947,9 @@ struct Execution::Impl {
   void ChildFailed(Frame* child) {
     Frame* parent = child->parent;
     const CompiledState& s = m.states[parent->state];
+    if (s.distributed) {
+      return MapRunChildFailed(parent, child);
+    }
     if (s.type == StateType::kMap) {
       Emit(parent, EventType::kMapIterationFailed, [&](Event& e) {
         e.index = child->slot;
@@ -870,6 +962,32 @@ struct Execution::Impl {
     parent->child_error = child->error;
     parent->phase = Phase::kChildrenDone;
     ++parent->child_epoch;  // the other branches or iterations stop here
+    Push(parent);
+  }
+
+  // A Distributed Map's child execution failed: the run fails once failures exceed what it
+  // tolerates. What AWS returns for a tolerated failure is not known here, so stepd refuses to
+  // guess it and fails the run with a Runtime error that says so.
+  void MapRunChildFailed(Frame* parent, const Frame* child) {
+    ++parent->child_failures;
+    Error error{ErrorCode::kUser, kStatesExceedToleratedFailureThreshold,
+                "The specified tolerated failure threshold was exceeded"};
+    if (parent->child_failures <= parent->tolerated_failures) {
+      error = InState(
+          parent, Error{ErrorCode::kRuntime, error_names::kRuntime,
+                        arena.Concat({"stepd does not support tolerated failures in "
+                                      "Distributed Map runs yet; item ",
+                                      Decimal(child->slot), " failed with ", child->error.name})});
+    }
+    Emit(parent, EventType::kMapRunFailed, [&](Event& e) {
+      e.error = error.name;
+      e.cause = error.cause;
+      e.has_error = e.has_cause = true;
+    });
+    parent->children_failed = true;
+    parent->child_error = error;
+    parent->phase = Phase::kChildrenDone;
+    ++parent->child_epoch;  // the other child executions stop here
     Push(parent);
   }
 
@@ -890,6 +1008,9 @@ struct Execution::Impl {
       return CatchOrFail(f, f->child_error);
     }
     if (s.type == StateType::kMap) {
+      if (s.distributed) {
+        Emit(f, EventType::kMapRunSucceeded);
+      }
       Emit(f, EventType::kMapStateSucceeded);
     }
     CompleteState(f, s, Value::Array(f->child_results, f->child_total), f->effective);

@@ -144,6 +144,9 @@ struct CompiledState {
   std::vector<ScopeId> branches;
   OptionalPath items_path;
   NumberOrPath max_concurrency;
+  // Distributed mode (ProcessorConfig.Mode): each iteration is a child execution, whose events
+  // stay out of this execution's history, and failed iterations count against the tolerance.
+  bool distributed = false;
   NumberOrPath tolerated_failure_count;
   NumberOrPath tolerated_failure_percentage;
 };

@@ -172,6 +172,7 @@ void ExecutionLogBatch::AppendMessage(const Record& r, std::string& out) const {
     case EventType::kExecutionAborted:
     case EventType::kLambdaFunctionFailed:
     case EventType::kLambdaFunctionTimedOut:
+    case EventType::kMapRunFailed:
       error_cause();
       break;
     case EventType::kStateEntered:
@@ -188,6 +189,8 @@ void ExecutionLogBatch::AppendMessage(const Record& r, std::string& out) const {
     case EventType::kParallelStateFailed:
     case EventType::kMapStateSucceeded:
     case EventType::kMapStateFailed:
+    case EventType::kMapRunStarted:
+    case EventType::kMapRunSucceeded:
       break;
     case EventType::kTaskScheduled:
       AppendResource(r, /*with_region=*/true, out);

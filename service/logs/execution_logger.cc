@@ -66,6 +66,7 @@ bool LevelSelects(LogLevel level, EventType type, StateType state_type) {
     case EventType::kLambdaFunctionTimedOut:
     case EventType::kParallelStateFailed:
     case EventType::kMapStateFailed:
+    case EventType::kMapRunFailed:
     case EventType::kMapIterationFailed:
     case EventType::kMapIterationAborted:
       return true;

@@ -1,5 +1,6 @@
 #include "runtime/execution.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -253,6 +254,117 @@ TEST(ExecutionTest, MapWaitsRunConcurrently) {
                                  "[1,2,3]");
   ASSERT_EQ(run.result.status, ExecutionStatus::kSucceeded);
   EXPECT_EQ(run.finished_at, kStart + 10 * kSecond);
+}
+
+// A Distributed Map: {"ItemProcessor": ...} with DISTRIBUTED mode, `fields` added to the state.
+std::string DistributedMap(std::string_view processor_states, std::string_view fields = {}) {
+  return R"({"StartAt":"M","States":{"M":{"Type":"Map",)" + std::string(fields) +
+         R"("ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},
+           "StartAt":"P","States":{)" +
+         std::string(processor_states) + R"(}},"End":true}}})";
+}
+
+TEST(ExecutionTest, DistributedMapRunsKeepChildEventsOutOfTheHistory) {
+  const Outcome run =
+      RunMachine(DistributedMap(R"("P":{"Type":"Pass","Next":"Q"},"Q":{"Type":"Pass","End":true})"),
+                 "[1,2,3]");
+  ASSERT_EQ(run.result.status, ExecutionStatus::kSucceeded);
+  EXPECT_EQ(run.result.output, "[1,2,3]");
+  EXPECT_EQ(run.events,
+            (std::vector<std::string>{"ExecutionStarted", "MapStateEntered", "MapStateStarted",
+                                      "MapRunStarted", "MapRunSucceeded", "MapStateSucceeded",
+                                      "MapStateExited", "ExecutionSucceeded"}));
+}
+
+TEST(ExecutionTest, DistributedMapFailsOnceFailuresExceedTheTolerance) {
+  const std::string_view fail_odd =
+      R"("P":{"Type":"Choice","Choices":[{"Variable":"$","NumericEquals":1,"Next":"F"},
+                                          {"Variable":"$","NumericEquals":3,"Next":"F"}],
+              "Default":"S"},
+         "F":{"Type":"Fail","Error":"Odd"},"S":{"Type":"Succeed"})";
+  // No tolerance set: the first failure ends the run.
+  Outcome run = RunMachine(DistributedMap(fail_odd), "[1,2,3]");
+  EXPECT_EQ(run.result.error, "States.ExceedToleratedFailureThreshold");
+  EXPECT_EQ(run.result.cause, "The specified tolerated failure threshold was exceeded");
+  EXPECT_EQ(run.events, (std::vector<std::string>{
+                            "ExecutionStarted", "MapStateEntered", "MapStateStarted",
+                            "MapRunStarted", "MapRunFailed", "MapStateFailed", "ExecutionFailed"}));
+  // One failure in three is within 34 %: AWS's result for a tolerated failure is not known here,
+  // so stepd says it does not support it rather than guess.
+  run = RunMachine(DistributedMap(fail_odd, R"("ToleratedFailurePercentage":34,)"), "[1,2,3]");
+  EXPECT_EQ(run.result.error, "States.Runtime");
+  EXPECT_NE(run.result.cause.find("stepd does not support tolerated failures in Distributed Map "
+                                  "runs yet; item 0 failed with Odd"),
+            std::string::npos)
+      << run.result.cause;
+  // Both limits apply: a count of 5 does not lift a percentage of 0.
+  run = RunMachine(DistributedMap(fail_odd, R"("ToleratedFailureCount":5,
+                                              "ToleratedFailurePercentage":0,)"),
+                   "[1,2,3]");
+  EXPECT_EQ(run.result.error, "States.ExceedToleratedFailureThreshold");
+  // Caught like any other error.
+  run = RunMachine(R"({"StartAt":"M","States":{"M":{"Type":"Map",
+      "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"F","States":{
+        "F":{"Type":"Fail","Error":"E"}}},
+      "Catch":[{"ErrorEquals":["States.ExceedToleratedFailureThreshold"],"Next":"Done"}],
+      "End":true},"Done":{"Type":"Pass","End":true}}})",
+                   "[1]");
+  ASSERT_EQ(run.result.status, ExecutionStatus::kSucceeded);
+  EXPECT_EQ(run.result.output,
+            R"({"Error":"States.ExceedToleratedFailureThreshold",)"
+            R"("Cause":"The specified tolerated failure threshold was exceeded"})");
+}
+
+TEST(ExecutionTest, DistributedMapToleranceFieldsAreCheckedAsAwsChecksThem) {
+  const std::string_view pass = R"("P":{"Type":"Pass","End":true})";
+  const auto run_with = [&](std::string_view fields, std::string_view input) {
+    return RunMachine(DistributedMap(pass, fields), input);
+  };
+  // A number or a string holding one.
+  EXPECT_EQ(
+      run_with(R"("ToleratedFailureCountPath":"$.c","ItemsPath":"$.i",)", R"({"i":[1],"c":"2"})")
+          .result.status,
+      ExecutionStatus::kSucceeded);
+  EXPECT_EQ(run_with(R"("ToleratedFailurePercentagePath":"$.p","ItemsPath":"$.i",)",
+                     R"({"i":[1],"p":"12.5"})")
+                .result.status,
+            ExecutionStatus::kSucceeded);
+  const auto cause_of = [&](std::string_view fields, std::string_view input) {
+    const Outcome run = run_with(fields, input);
+    EXPECT_EQ(run.result.error, "States.Runtime");
+    EXPECT_EQ(run.events, (std::vector<std::string>{"ExecutionStarted", "MapStateEntered",
+                                                    "MapStateStarted", "ExecutionFailed"}));
+    return run.result.cause;
+  };
+  const std::string prefix =
+      "An error occurred while executing the state 'M' (entered at the "
+      "event id #2). ";
+  EXPECT_EQ(
+      cause_of(R"("ToleratedFailureCountPath":"$.c","ItemsPath":"$.i",)", R"({"i":[1],"c":-1})"),
+      prefix + "ToleratedFailureCount cannot be negative.");
+  EXPECT_EQ(
+      cause_of(R"("ToleratedFailureCountPath":"$.c","ItemsPath":"$.i",)", R"({"i":[1],"c":"1.5"})"),
+      prefix + R"(The ToleratedFailureCountPath field refers to value "1.5" which is not )"
+               "a valid integer: $.c");
+  EXPECT_EQ(cause_of(R"("ToleratedFailurePercentagePath":"$.p","ItemsPath":"$.i",)",
+                     R"({"i":[1],"p":"many"})"),
+            prefix + R"(The ToleratedFailurePercentagePath field refers to value "many" which )"
+                     "is not a valid float: $.p");
+  EXPECT_EQ(cause_of(R"("ToleratedFailurePercentagePath":"$.p","ItemsPath":"$.i",)",
+                     R"({"i":[1],"p":100.5})"),
+            prefix + "ToleratedFailurePercentage must be between 0 and 100.");
+}
+
+TEST(ExecutionTest, InlineMapsIgnoreTheTolerance) {
+  // Only Distributed Map runs tolerate failures: an inline iteration's error is the Map's.
+  const Outcome run = RunMachine(R"({"StartAt":"M","States":{"M":{"Type":"Map",
+      "ToleratedFailureCount":5,"ItemProcessor":{"StartAt":"F","States":{
+        "F":{"Type":"Fail","Error":"E","Cause":"c"}}},"End":true}}})",
+                                 "[1]");
+  EXPECT_EQ(run.result.error, "E");
+  EXPECT_EQ(run.events.back(), "ExecutionFailed");
+  EXPECT_NE(std::find(run.events.begin(), run.events.end(), "MapIterationFailed"),
+            run.events.end());
 }
 
 TEST(ExecutionTest, VariablesAreAssignedAfterTheStateAndScopedToIterations) {
