@@ -1,5 +1,6 @@
 // Runs every case of shared/conformance/cases that needs nothing beyond the engine itself
-// (`needs` empty or within variables, wait, retry-wait) and compares the outcome with what AWS
+// (`needs` empty or within variables, wait, retry-wait, and distributed-map: stepd runs a
+// Distributed Map's child executions itself) and compares the outcome with what AWS
 // recorded, under the corpus' placeholder rule.
 //
 // tests/conformance/known_failures.txt lists the cases stepd does not pass yet, each with the
@@ -33,7 +34,8 @@ namespace {
 namespace fs = std::filesystem;
 using runtime::ExecutionStatus;
 
-const std::set<std::string, std::less<>> kEngineNeeds = {"variables", "wait", "retry-wait"};
+const std::set<std::string, std::less<>> kEngineNeeds = {"variables", "wait", "retry-wait",
+                                                         "distributed-map"};
 
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
