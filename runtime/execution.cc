@@ -892,7 +892,12 @@ struct Execution::Impl {
 
   void StartIteration(Frame* map_frame) {
     Frame* child = NewChild(map_frame, map_frame->child_started++);
-    child->unrecorded = child->unrecorded || m.states[map_frame->state].distributed;
+    if (m.states[map_frame->state].distributed) {
+      // A child execution: its events are its own, and the outer scope's variables are not
+      // visible in it (ItemSelector, evaluated outside, can pass them in).
+      child->unrecorded = true;
+      child->variables = nullptr;
+    }
     child->phase = Phase::kStartIteration;
     Push(child);
   }

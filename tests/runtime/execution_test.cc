@@ -355,6 +355,22 @@ TEST(ExecutionTest, DistributedMapToleranceFieldsAreCheckedAsAwsChecksThem) {
             prefix + "ToleratedFailurePercentage must be between 0 and 100.");
 }
 
+TEST(ExecutionTest, DistributedMapChildrenDoNotSeeOuterVariables) {
+  const auto run_reading = [](std::string_view path) {
+    return RunMachine(R"({"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"x":1},"Next":"M"},
+        "M":{"Type":"Map","ItemSelector":{"x.$":"$x"},
+             "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"P","States":{
+               "P":{"Type":"Pass","Parameters":{"seen.$":")" +
+                          std::string(path) + R"("},"End":true}}},"End":true}}})",
+                      "[0]");
+  };
+  // ItemSelector is evaluated outside and may pass a variable in; the child cannot read it.
+  const Outcome passed_in = run_reading("$.x");
+  ASSERT_EQ(passed_in.result.status, ExecutionStatus::kSucceeded);
+  EXPECT_EQ(passed_in.result.output, R"([{"seen":1}])");
+  EXPECT_EQ(run_reading("$x").result.error, "States.ExceedToleratedFailureThreshold");
+}
+
 TEST(ExecutionTest, InlineMapsIgnoreTheTolerance) {
   // Only Distributed Map runs tolerate failures: an inline iteration's error is the Map's.
   const Outcome run = RunMachine(R"({"StartAt":"M","States":{"M":{"Type":"Map",
