@@ -21,7 +21,6 @@
 #include <cstdint>
 #include <memory>
 #include <new>
-#include <regex>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -150,16 +149,8 @@ bool Contains(Value array, Value v) {
   return array.IsArray() && !array.AllElements([&](Value e) { return !Equal(v, e); });
 }
 
-bool Matches(Value v, const std::regex& regex) {
-  if (!v.IsString()) {
-    return false;
-  }
-  const std::string_view text = v.AsString();
-  try {
-    return std::regex_match(text.begin(), text.end(), regex);
-  } catch (const std::regex_error&) {
-    return false;  // the pattern is too complex for this input: treat it as no match
-  }
+bool Matches(Value v, const internal::Regex& regex) {
+  return v.IsString() && regex.FullMatch(v.AsString());
 }
 
 class Evaluator {

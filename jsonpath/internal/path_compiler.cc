@@ -11,7 +11,6 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -794,56 +793,6 @@ bool Compiler::ParseNumber(Value& out) {
   return true;
 }
 
-namespace {
-
-constexpr std::size_t kMaxRegexNumberDigits = 4;
-
-bool HasLongDigitRun(std::string_view text, std::size_t max_digits) {
-  std::size_t run = 0;
-  for (char c : text) {
-    run = (c >= '0' && c <= '9') ? run + 1 : 0;
-    if (run > max_digits) {
-      return true;
-    }
-  }
-  return false;
-}
-
-// True when a quantifier applies to something already quantified (`a**`, `.*+`, `a{2}*`; the
-// lazy `?` after one is fine). Java reads `a*+` as possessive and rejects a third one; libstdc++
-// accepts any stack as nested repetitions and then backtracks exponentially in their number.
-bool HasStackedQuantifier(std::string_view pattern) {
-  bool in_class = false;
-  bool after_quantifier = false;
-  bool after_lazy = false;
-  for (std::size_t i = 0; i < pattern.size(); ++i) {
-    const char c = pattern[i];
-    if (c == '\\') {
-      ++i;  // the escaped character is a literal
-      after_quantifier = after_lazy = false;
-      continue;
-    }
-    if (in_class) {
-      in_class = c != ']';
-      continue;
-    }
-    const bool quantifier = c == '*' || c == '+' || c == '?' || c == '{';
-    if (quantifier && (after_lazy || (after_quantifier && c != '?'))) {
-      return true;
-    }
-    after_lazy = after_quantifier && c == '?';
-    if (c == '{') {
-      const std::size_t close = pattern.find('}', i);
-      i = close == std::string_view::npos ? pattern.size() : close;
-    }
-    after_quantifier = quantifier && !after_lazy;
-    in_class = c == '[';
-  }
-  return false;
-}
-
-}  // namespace
-
 bool Compiler::ParseRegex(Operand& operand) {
   const std::size_t start = pos_;
   ++pos_;  // '/'
@@ -860,7 +809,7 @@ bool Compiler::ParseRegex(Operand& operand) {
       break;
     }
     if (c == '\\' && pos_ + 1 < text_.size()) {
-      // `\/` is how a pattern spells a slash; every other escape is std::regex's business.
+      // `\/` is how a pattern spells a slash; every other escape is Regex's business.
       if (text_[pos_ + 1] != '/') {
         pattern += c;
       }
@@ -877,34 +826,23 @@ bool Compiler::ParseRegex(Operand& operand) {
     pattern += c;
     ++pos_;
   }
-  // std::regex compiles and matches recursively; deeply nested groups could exhaust the stack.
+  // Regex limits nesting too; this keeps the message the same as for filters nested too deeply.
   if (max_group_depth > kMaxNesting) {
     return Fail("the regular expression is nested too deeply", start);
   }
-  // libstdc++ reads repetition counts and back-references into a `long` without an overflow
-  // check, and a huge count builds a huge automaton: numbers in patterns stay short.
-  if (HasLongDigitRun(pattern, kMaxRegexNumberDigits)) {
-    return Fail("a number in the regular expression is too long", start);
-  }
-  if (HasStackedQuantifier(pattern)) {
-    return Fail(
-        "stacked quantifiers (possessive or nested, like a*+) are not supported in a "
-        "regular expression",
-        start);
-  }
-  auto flags = std::regex::ECMAScript;
+  bool ignore_case = false;
   while (IsAsciiLetter(Peek())) {
     if (Peek() != 'i') {
       return Fail("unsupported regular expression flag", pos_);
     }
-    flags |= std::regex::icase;
+    ignore_case = true;
     ++pos_;
   }
-  try {
-    program_.regexes.push_back(std::make_unique<const std::regex>(pattern, flags));
-  } catch (const std::regex_error& e) {
-    return Fail(std::string("invalid regular expression (") + e.what() + ")", start);
+  auto regex = Regex::Compile(pattern, ignore_case);
+  if (!regex) {
+    return Fail("invalid regular expression (" + regex.error() + ")", start);
   }
+  program_.regexes.push_back(std::make_unique<const Regex>(std::move(regex).value()));
   operand.kind = OperandKind::kRegex;
   operand.regex = program_.regexes.back().get();
   return true;

@@ -10,7 +10,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +17,7 @@
 #include "jsonpath/arena.h"
 #include "jsonpath/error.h"
 #include "jsonpath/eval_context.h"
+#include "jsonpath/internal/regex.h"
 #include "jsonpath/path.h"
 #include "jsonpath/value.h"
 
@@ -70,12 +70,12 @@ enum class OperandKind : std::uint8_t {
 
 struct Operand {
   OperandKind kind = OperandKind::kLiteral;
-  bool definite = true;               // path operands
-  VariableId variable = 0;            // kVariable
-  Range steps;                        // path operands: into PathProgram::steps
-  Range definite_steps;               // definite path operands: into PathProgram::definite_steps
-  Value literal;                      // kLiteral
-  const std::regex* regex = nullptr;  // kRegex
+  bool definite = true;          // path operands
+  VariableId variable = 0;       // kVariable
+  Range steps;                   // path operands: into PathProgram::steps
+  Range definite_steps;          // definite path operands: into PathProgram::definite_steps
+  Value literal;                 // kLiteral
+  const Regex* regex = nullptr;  // kRegex
 };
 
 enum class FilterOp : std::uint8_t {
@@ -122,7 +122,7 @@ struct PathProgram {
   std::vector<FilterNode> filter_nodes;
   std::vector<std::uint32_t> filter_children;
   std::vector<Operand> operands;
-  std::vector<std::unique_ptr<const std::regex>> regexes;
+  std::vector<std::unique_ptr<const Regex>> regexes;
   Arena storage;
 };
 
