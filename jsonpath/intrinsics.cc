@@ -22,6 +22,7 @@
 #include "jsonpath/internal/hash.h"
 #include "jsonpath/internal/intrinsic_parser.h"
 #include "jsonpath/internal/random.h"
+#include "jsonpath/internal/utf8.h"
 #include "jsonpath/path.h"
 #include "jsonpath/writer.h"
 
@@ -159,43 +160,6 @@ bool IsValidUtf8(std::string_view text) {
 // units, so only texts longer than the limit in bytes need counting.
 bool ExceedsCodecLimit(std::string_view text) {
   return text.size() > kMaxCodecChars && Utf16Length(text) > kMaxCodecChars;
-}
-
-// Length of the well-formed UTF-8 sequence at text[i], or 0 when it is malformed.
-std::size_t Utf8SequenceLength(std::string_view text, std::size_t i) {
-  const auto lead = static_cast<unsigned char>(text[i]);
-  if (lead < 0x80) {
-    return 1;
-  }
-  std::size_t length = 0;
-  unsigned char min_second = 0x80;
-  unsigned char max_second = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    min_second = lead == 0xE0 ? 0xA0 : 0x80;  // no overlong forms
-    max_second = lead == 0xED ? 0x9F : 0xBF;  // no surrogates
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    min_second = lead == 0xF0 ? 0x90 : 0x80;
-    max_second = lead == 0xF4 ? 0x8F : 0xBF;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) {
-    return 0;
-  }
-  const auto second = static_cast<unsigned char>(text[i + 1]);
-  if (second < min_second || second > max_second) {
-    return 0;
-  }
-  for (std::size_t k = 2; k < length; ++k) {
-    if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) {
-      return 0;
-    }
-  }
-  return length;
 }
 
 // One invocation being evaluated: the call node and its evaluated arguments.
@@ -551,7 +515,7 @@ std::string_view RepairUtf8(std::string_view bytes, Arena& arena) {
   std::string& out = ResultScratch();
   std::size_t i = 0;
   while (i < bytes.size()) {
-    const std::size_t length = Utf8SequenceLength(bytes, i);
+    const std::size_t length = internal::DecodeUtf8(bytes, i).length;
     if (length == 0) {
       out.append("\xEF\xBF\xBD");
       ++i;
@@ -748,10 +712,11 @@ Result<Value> StringSplit(const Invocation& in) {
     if (!has_multibyte_delimiter) {
       return 0;
     }
-    const std::size_t length = std::max<std::size_t>(Utf8SequenceLength(text, i), 1);
+    const std::size_t length = std::max<std::size_t>(internal::DecodeUtf8(text, i).length, 1);
     const std::string_view character = text.substr(i, length);
     for (std::size_t d = 0; d < delimiters.size();) {
-      const std::size_t d_length = std::max<std::size_t>(Utf8SequenceLength(delimiters, d), 1);
+      const std::size_t d_length =
+          std::max<std::size_t>(internal::DecodeUtf8(delimiters, d).length, 1);
       if (delimiters.substr(d, d_length) == character) {
         return length;
       }
