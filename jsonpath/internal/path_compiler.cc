@@ -797,8 +797,6 @@ bool Compiler::ParseRegex(Operand& operand) {
   const std::size_t start = pos_;
   ++pos_;  // '/'
   std::string pattern;
-  int group_depth = 0;
-  int max_group_depth = 0;
   for (;;) {
     if (AtEnd()) {
       return Fail("unterminated regular expression", start);
@@ -817,18 +815,8 @@ bool Compiler::ParseRegex(Operand& operand) {
       pos_ += 2;
       continue;
     }
-    if (c == '(') {
-      ++group_depth;
-      max_group_depth = std::max(max_group_depth, group_depth);
-    } else if (c == ')') {
-      --group_depth;
-    }
     pattern += c;
     ++pos_;
-  }
-  // Regex limits nesting too; this keeps the message the same as for filters nested too deeply.
-  if (max_group_depth > kMaxNesting) {
-    return Fail("the regular expression is nested too deeply", start);
   }
   bool ignore_case = false;
   while (IsAsciiLetter(Peek())) {

@@ -1,8 +1,11 @@
 #include "jsonpath/internal/regex.h"
 
 #include <algorithm>
+#include <charconv>
 #include <limits>
 #include <utility>
+
+#include "jsonpath/internal/utf8.h"
 
 namespace stepd::internal {
 
@@ -19,35 +22,13 @@ struct Decoded {
   std::size_t length;
 };
 
-bool IsContinuation(unsigned char b) { return (b & 0xC0) == 0x80; }
-
-// The low bits of UTF-8 byte `b` under `mask`, as a code point fragment.
-char32_t Bits(unsigned char b, unsigned mask) { return static_cast<char32_t>(b & mask); }
-
-// The code point at `p` (with `left` bytes from there to the end, at least one).
-Decoded DecodeUtf8(const unsigned char* p, std::size_t left) {
-  const unsigned char b0 = p[0];
-  if (b0 < 0x80) {
-    return {b0, 1};
+// The code point at text[offset] (offset < text.size()); a malformed byte stands for itself.
+Decoded DecodeAt(std::string_view text, std::size_t offset) {
+  const Utf8Sequence sequence = DecodeUtf8(text, offset);
+  if (sequence.length == 0) {
+    return {kInvalidByteBase + static_cast<unsigned char>(text[offset]), 1};
   }
-  if (b0 >= 0xC2 && b0 <= 0xDF && left >= 2 && IsContinuation(p[1])) {
-    return {Bits(b0, 0x1F) << 6 | Bits(p[1], 0x3F), 2};
-  }
-  if (b0 >= 0xE0 && b0 <= 0xEF && left >= 3 && IsContinuation(p[1]) && IsContinuation(p[2])) {
-    const char32_t c = Bits(b0, 0x0F) << 12 | Bits(p[1], 0x3F) << 6 | Bits(p[2], 0x3F);
-    if (c >= 0x800 && (c < 0xD800 || c > 0xDFFF)) {  // no overlong forms, no surrogates
-      return {c, 3};
-    }
-  }
-  if (b0 >= 0xF0 && b0 <= 0xF4 && left >= 4 && IsContinuation(p[1]) && IsContinuation(p[2]) &&
-      IsContinuation(p[3])) {
-    const char32_t c =
-        Bits(b0, 0x07) << 18 | Bits(p[1], 0x3F) << 12 | Bits(p[2], 0x3F) << 6 | Bits(p[3], 0x3F);
-    if (c >= 0x10000 && c <= 0x10FFFF) {
-      return {c, 4};
-    }
-  }
-  return {kInvalidByteBase + b0, 1};
+  return {sequence.code_point, sequence.length};
 }
 
 bool IsAsciiLetter(char32_t c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -55,19 +36,6 @@ char32_t FoldAscii(char32_t c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') :
 bool IsWordChar(char32_t c) { return IsAsciiLetter(c) || (c >= '0' && c <= '9') || c == '_'; }
 bool IsLineTerminator(char32_t c) {
   return c == '\n' || c == '\r' || c == 0x85 || c == 0x2028 || c == 0x2029;
-}
-
-int HexDigit(char32_t c) {
-  if (c >= '0' && c <= '9') {
-    return static_cast<int>(c - '0');
-  }
-  if (c >= 'a' && c <= 'f') {
-    return static_cast<int>(c - 'a' + 10);
-  }
-  if (c >= 'A' && c <= 'F') {
-    return static_cast<int>(c - 'A' + 10);
-  }
-  return -1;
 }
 
 // Whether the text from `rest` on is exactly one line terminator (where Java's `$` also matches).
@@ -139,8 +107,7 @@ class RegexCompiler {
 
   // The next code point of the pattern (which is UTF-8 text).
   char32_t Next() {
-    const auto* p = reinterpret_cast<const unsigned char*>(pattern_.data()) + pos_;
-    const Decoded d = DecodeUtf8(p, pattern_.size() - pos_);
+    const Decoded d = DecodeAt(pattern_, pos_);
     pos_ += d.length;
     return d.c;
   }
@@ -330,7 +297,7 @@ class RegexCompiler {
   static void AddSpace(std::vector<Range>& ranges) {
     ranges.insert(ranges.end(), {{'\t', '\r'}, {' ', ' '}});  // \t \n \x0B \f \r and space
   }
-  // `ranges` (sorted, not overlapping) complemented over every code point.
+  // `ranges` complemented over every code point.
   static std::vector<Range> Complement(std::vector<Range> ranges) {
     std::sort(ranges.begin(), ranges.end(),
               [](const Range& a, const Range& b) { return a.low < b.low; });
@@ -433,25 +400,21 @@ class RegexCompiler {
   // \xhh, \x{h...} or \uhhhh, after the letter.
   bool ParseHex(char32_t letter, char32_t& out) {
     const bool braced = letter == 'x' && Peek() == '{';
-    if (braced) {
-      ++pos_;
+    pos_ += braced ? 1 : 0;
+    const std::size_t end = braced ? pattern_.find('}', pos_) : pos_ + (letter == 'u' ? 4 : 2);
+    if (end > pattern_.size() || end == pos_) {
+      return Fail("a malformed hexadecimal escape");
     }
-    const std::size_t want = letter == 'u' ? 4 : 2;
-    std::size_t digits = 0;
-    out = 0;
-    while (braced ? Peek() != '}' : digits < want) {
-      const int d = HexDigit(static_cast<unsigned char>(Peek()));
-      if (d < 0 || out > 0x10FFFF) {
-        return Fail("a malformed hexadecimal escape");
-      }
-      out = out * 16 + static_cast<char32_t>(d);
-      ++pos_;
-      ++digits;
+    const char* first = pattern_.data() + pos_;
+    const char* last = pattern_.data() + end;
+    std::uint32_t value = 0;
+    const auto [stop, error] = std::from_chars(first, last, value, 16);
+    if (error != std::errc() || stop != last || value > 0x10FFFF) {
+      return Fail("a malformed hexadecimal escape");
     }
-    if (braced) {
-      ++pos_;  // '}'
-    }
-    return (digits > 0 && out <= 0x10FFFF) || Fail("a malformed hexadecimal escape");
+    out = value;
+    pos_ = end + (braced ? 1 : 0);
+    return true;
   }
 
   // After a backslash outside a class.
@@ -520,38 +483,23 @@ class RegexCompiler {
         return true;
       }
       first = false;
-      if (Peek() == '[') {
-        return Fail("nested character classes are not supported");
-      }
       if (pattern_.substr(pos_, 2) == "&&") {
         return Fail("character class intersections (&&) are not supported");
       }
+      if (Peek() == '\\' && pos_ + 1 < pattern_.size() &&
+          PredefinedClass(pattern_[pos_ + 1], out.ranges)) {
+        pos_ += 2;
+        continue;
+      }
       char32_t low = 0;
-      if (Peek() == '\\') {
-        ++pos_;
-        if (PredefinedClass(Peek(), out.ranges)) {
-          ++pos_;
-          continue;
-        }
-        if (!ParseEscapedCodePoint(low)) {
-          return false;
-        }
-      } else {
-        low = Next();
+      if (!ParseClassCodePoint(low)) {
+        return false;
       }
       char32_t high = low;
       if (Peek() == '-' && pos_ + 1 < pattern_.size() && pattern_[pos_ + 1] != ']') {
         ++pos_;
-        if (Peek() == '[') {
-          return Fail("nested character classes are not supported");
-        }
-        if (Peek() == '\\') {
-          ++pos_;
-          if (!ParseEscapedCodePoint(high)) {
-            return false;
-          }
-        } else {
-          high = Next();
+        if (!ParseClassCodePoint(high)) {
+          return false;
         }
         if (high < low) {
           return Fail("a character class range is out of order");
@@ -559,6 +507,19 @@ class RegexCompiler {
       }
       out.ranges.push_back({low, high});
     }
+  }
+
+  // One code point of a class, written or escaped.
+  bool ParseClassCodePoint(char32_t& out) {
+    if (Peek() == '[') {
+      return Fail("nested character classes are not supported");
+    }
+    if (Peek() == '\\') {
+      ++pos_;
+      return ParseEscapedCodePoint(out);
+    }
+    out = Next();
+    return true;
   }
 
   // Instructions Emit() writes for `node`, saturating far above the limit.
@@ -594,6 +555,12 @@ class RegexCompiler {
   std::uint32_t Add(Regex::Instruction in) {
     regex_.program_.push_back(in);
     return Here() - 1;
+  }
+  // A split whose first way is the instruction after it; the caller sets the other (y).
+  std::uint32_t AddSplit() {
+    Regex::Instruction split{Op::kSplit};
+    split.x = Here() + 1;
+    return Add(split);
   }
 
   void Emit(const Node& node) {
@@ -642,8 +609,7 @@ class RegexCompiler {
       const bool last = i + 1 == branches.size();
       std::uint32_t split = 0;
       if (!last) {
-        split = Add({Op::kSplit});
-        regex_.program_[split].x = Here();
+        split = AddSplit();
       }
       Emit(branches[i]);
       if (!last) {
@@ -664,8 +630,7 @@ class RegexCompiler {
       Emit(body);
     }
     if (node.max == kUnbounded) {
-      const std::uint32_t split = Add({Op::kSplit});
-      regex_.program_[split].x = Here();
+      const std::uint32_t split = AddSplit();
       Emit(body);
       Regex::Instruction back{Op::kJump};
       back.x = split;
@@ -675,9 +640,7 @@ class RegexCompiler {
     }
     std::vector<std::uint32_t> splits;
     for (std::size_t i = node.min; i < node.max; ++i) {
-      const std::uint32_t split = Add({Op::kSplit});
-      regex_.program_[split].x = Here();
-      splits.push_back(split);
+      splits.push_back(AddSplit());
       Emit(body);
     }
     for (const std::uint32_t split : splits) {
@@ -748,7 +711,6 @@ struct Position {
   char32_t before;
   char32_t after;
   std::string_view rest;
-  bool at_start;
 };
 
 }  // namespace
@@ -758,7 +720,7 @@ bool Regex::FullMatch(std::string_view text) const {
   const auto holds = [](Assertion a, const Position& at) {
     switch (a) {
       case Assertion::kBegin:
-        return at.at_start;
+        return at.before == kNoCodePoint;
       case Assertion::kEnd:
         return at.rest.empty();
       case Assertion::kEndOrFinalEol:
@@ -801,21 +763,19 @@ bool Regex::FullMatch(std::string_view text) const {
       }
     }
   };
-  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
   const auto decode_at = [&](std::size_t offset) {
-    return offset < text.size() ? DecodeUtf8(bytes + offset, text.size() - offset)
-                                : Decoded{kNoCodePoint, 0};
+    return offset < text.size() ? DecodeAt(text, offset) : Decoded{kNoCodePoint, 0};
   };
 
   std::size_t offset = 0;
   Decoded here = decode_at(0);
   scratch.current.clear();
   scratch.NewList(program_.size());
-  add(scratch.current, 0, Position{kNoCodePoint, here.c, text, true});
+  add(scratch.current, 0, Position{kNoCodePoint, here.c, text});
   while (offset < text.size() && !scratch.current.empty()) {
     const std::size_t after = offset + here.length;
     const Decoded next = decode_at(after);
-    const Position at{here.c, next.c, text.substr(after), false};
+    const Position at{here.c, next.c, text.substr(after)};
     scratch.next.clear();
     scratch.NewList(program_.size());
     for (const std::uint32_t pc : scratch.current) {
