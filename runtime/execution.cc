@@ -126,8 +126,7 @@ struct Execution::Frame {
   std::uint32_t child_total = 0;
   std::uint32_t child_started = 0;
   std::uint32_t child_done = 0;
-  std::uint32_t max_concurrency = 0;  // 0: no limit
-  std::uint32_t child_failures = 0;
+  std::uint32_t max_concurrency = 0;     // 0: no limit
   std::uint32_t tolerated_failures = 0;  // a Distributed Map run fails at one more than this
   bool children_failed = false;
   Error child_error;
@@ -868,7 +867,6 @@ struct Execution::Impl {
     f->child_total = total;
     f->child_started = 0;
     f->child_done = 0;
-    f->child_failures = 0;
     f->max_concurrency = max_concurrency;
     f->children_failed = false;
     f->child_results = arena.AllocateArray<Value>(total);
@@ -963,21 +961,25 @@ struct Execution::Impl {
         e.has_error = e.has_cause = true;
       });
     }
+    StopChildren(parent, child->error);
+  }
+
+  // A child failed with `error`: the parent fails with it, and its other children stop.
+  void StopChildren(Frame* parent, const Error& error) {
     parent->children_failed = true;
-    parent->child_error = child->error;
+    parent->child_error = error;
     parent->phase = Phase::kChildrenDone;
-    ++parent->child_epoch;  // the other branches or iterations stop here
+    ++parent->child_epoch;  // the other branches, iterations or child executions stop here
     Push(parent);
   }
 
-  // A Distributed Map's child execution failed: the run fails once failures exceed what it
-  // tolerates. What AWS returns for a tolerated failure is not known here, so stepd refuses to
-  // guess it and fails the run with a Runtime error that says so.
+  // A Distributed Map's child execution failed, and so does the run: a first failure exceeds
+  // the tolerance unless the run tolerates some. What AWS returns for a tolerated failure is not
+  // known here, so stepd refuses to guess it and fails the run with a Runtime error saying so.
   void MapRunChildFailed(Frame* parent, const Frame* child) {
-    ++parent->child_failures;
     Error error{ErrorCode::kUser, kStatesExceedToleratedFailureThreshold,
                 "The specified tolerated failure threshold was exceeded"};
-    if (parent->child_failures <= parent->tolerated_failures) {
+    if (parent->tolerated_failures > 0) {
       error = InState(
           parent, Error{ErrorCode::kRuntime, error_names::kRuntime,
                         arena.Concat({"stepd does not support tolerated failures in "
@@ -989,11 +991,7 @@ struct Execution::Impl {
       e.cause = error.cause;
       e.has_error = e.has_cause = true;
     });
-    parent->children_failed = true;
-    parent->child_error = error;
-    parent->phase = Phase::kChildrenDone;
-    ++parent->child_epoch;  // the other child executions stop here
-    Push(parent);
+    StopChildren(parent, error);
   }
 
   void OnChildrenDone(Frame* f) {
