@@ -37,16 +37,17 @@ Value WithMember(Value object, std::string_view key, Value value, Arena& arena) 
     while (at < known.size() && !internal::KeyEquals(known[at].key, key)) {
       ++at;
     }
-    if (at == known.size()) {
+    const bool append = at == known.size();
+    if (append) {
       if (Member* slot = arena.GrowInPlace(known.data(), known.size())) {
         new (slot) Member{arena.CopyString(key), value};
         return Value::Object(known.data(), known.size() + 1);
       }
     }
-    const std::size_t count = known.size() + (at == known.size() ? 1 : 0);
+    const std::size_t count = known.size() + (append ? 1 : 0);
     Member* members = arena.AllocateGrowable<Member>(count, SpareMembers(count));
     std::memcpy(members, known.data(), known.size_bytes());
-    if (at == known.size()) {
+    if (append) {
       new (&members[at]) Member{arena.CopyString(key), value};
     } else {
       members[at].value = value;
