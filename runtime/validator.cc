@@ -21,6 +21,7 @@ namespace stepd::runtime {
 namespace {
 
 using internal::ChildPointer;
+using internal::CodePoints;
 using internal::FieldChecker;
 using internal::IndexPointer;
 using internal::Reporter;
@@ -135,12 +136,6 @@ const TypeInfo* FindType(std::string_view name) {
 template <std::size_t N>
 bool Contains(const std::array<std::string_view, N>& fields, std::string_view field) {
   return std::find(fields.begin(), fields.end(), field) != fields.end();
-}
-
-std::size_t CodePoints(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
 }
 
 // The `index`th colon-separated field of an ARN ("arn" is field 0), or empty.

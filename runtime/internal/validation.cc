@@ -89,13 +89,13 @@ bool IsIdentifier(std::string_view name) {
   });
 }
 
+}  // namespace
+
 std::size_t CodePoints(std::string_view text) {
   return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
     return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
   }));
 }
-
-}  // namespace
 
 std::string ChildPointer(std::string_view parent, std::string_view token) {
   std::string out;

@@ -41,6 +41,9 @@ inline constexpr std::string_view kPassResultIsStatic = "PASS_RESULT_IS_STATIC";
 // The largest integer AWS accepts in its second-valued fields.
 inline constexpr std::int64_t kMaxSeconds = 99999999;
 
+// Characters as AWS counts them in names and labels: code points of valid UTF-8 text.
+std::size_t CodePoints(std::string_view text);
+
 // `parent` + "/" + `token`, with `~` and `/` escaped as RFC 6901 requires.
 std::string ChildPointer(std::string_view parent, std::string_view token);
 std::string IndexPointer(std::string_view parent, std::size_t index);
