@@ -278,7 +278,8 @@ struct Server::Impl {
   std::atomic<std::size_t> async_in_flight{0};
   std::atomic<std::uint64_t> async_completed{0};
   std::atomic<std::size_t> sessions_open{0};
-  std::atomic<std::size_t> sessions_busy{0};  // between reading a request and answering it
+  std::atomic<std::size_t> listeners_open{0};  // workers whose acceptor the drain has not closed
+  std::atomic<std::size_t> sessions_busy{0};   // between reading a request and answering it
   std::mutex shutdown_mutex;
   // Run()'s loop. It exists from the start so that the signals are caught from Listen() on: a
   // SIGTERM right after the server said it listens is a drain, not the default death.
@@ -468,6 +469,7 @@ std::optional<std::string> Server::Impl::Listen() {
     port = acceptor.local_endpoint().port();  // the first worker's pick when asked for port 0
   }
   bound_port = port;
+  listeners_open.store(workers.size());
   return std::nullopt;
 }
 
@@ -806,9 +808,10 @@ net::awaitable<void> Server::Impl::HandleNative(Worker& worker, std::string_view
 void Server::Impl::BeginDrain() {
   draining.store(true);
   for (auto& worker : workers) {
-    net::post(worker->io, [w = worker.get()] {
+    net::post(worker->io, [this, w = worker.get()] {
       beast::error_code ignored;
       w->acceptor.close(ignored);
+      listeners_open.fetch_sub(1);
       for (Connection* connection : w->connections) {
         if (connection->idle) {
           connection->socket.close(ignored);
@@ -838,15 +841,18 @@ DrainReport Server::Run() {
     threads.emplace_back([w = worker.get()] { w->io.run(); });
   }
 
-  // The control loop waits for a signal or Shutdown(), then watches the drain: done when no
-  // asynchronous execution and no connection is left, or when the drain timeout says so.
+  // The control loop waits for a signal or Shutdown(), then watches the drain: done when every
+  // worker has stopped listening and no asynchronous execution and no connection is left, or
+  // when the drain timeout says so. A worker that is slow to close its acceptor would otherwise
+  // be stopped with it open, and connections would queue on a server that no longer answers.
   net::io_context& control = impl.control;
   net::signal_set& signals = impl.signals;
   net::steady_timer deadline(control);
   net::steady_timer poll(control);
   DrainReport report;
   std::function<void()> watch = [&] {
-    if (impl.async_in_flight.load() == 0 && impl.sessions_open.load() == 0) {
+    if (impl.listeners_open.load() == 0 && impl.async_in_flight.load() == 0 &&
+        impl.sessions_open.load() == 0) {
       deadline.cancel();
       return;
     }
@@ -906,6 +912,10 @@ DrainReport Server::Run() {
   }
   for (std::thread& thread : threads) {
     thread.join();
+  }
+  for (auto& worker : impl.workers) {
+    beast::error_code ignored;
+    worker->acceptor.close(ignored);  // after a timed-out drain, one may still be open
   }
   report.async_completed_while_draining = impl.async_completed.load();
   return report;
