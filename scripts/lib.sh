@@ -28,6 +28,13 @@ stepd_configure_asan() {
     -DSTEPD_BUILD_BENCHMARKS=OFF
 }
 
+# clang Debug with ThreadSanitizer, for the code that runs on several threads: the server, the
+# log store, the operational log and the metrics.
+stepd_configure_tsan() {
+  stepd_configure build/tsan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
+    -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DSTEPD_SANITIZE=thread -DSTEPD_BUILD_BENCHMARKS=OFF
+}
+
 # clang libFuzzer targets (with ASan and UBSan), -O1 so that fuzzing makes progress.
 stepd_configure_fuzz() {
   stepd_configure build/fuzz -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 \

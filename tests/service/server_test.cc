@@ -3,9 +3,11 @@
 
 #include "service/server/server.h"
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -105,12 +107,14 @@ std::string Body(const std::string& response) {
 }
 
 std::string AwsRequest(std::string_view action, std::string_view body,
-                       std::string_view target = "/", std::string_view host = "127.0.0.1") {
+                       std::string_view target = "/", std::string_view host = "127.0.0.1",
+                       std::string_view target_prefix = "AWSStepFunctions.") {
   std::string request = "POST ";
   request += target;
   request += " HTTP/1.1\r\nHost: ";
   request += host;
-  request += "\r\nx-amz-target: AWSStepFunctions.";
+  request += "\r\nx-amz-target: ";
+  request += target_prefix;
   request += action;
   request += "\r\ncontent-type: application/x-amz-json-1.0\r\ncontent-length: ";
   request += std::to_string(body.size());
@@ -139,10 +143,12 @@ class ServerTest : public ::testing::Test {
     runner_ = std::thread([this] { report_ = server_->Run(); });
   }
 
-  void Create(std::string_view name, std::string_view definition) {
+  // `extra` is more members for the request, each after a comma.
+  void Create(std::string_view name, std::string_view definition, std::string_view extra = "") {
     RequestBody body;
     std::string json = R"({"name":")" + std::string(name) + R"(","type":"EXPRESS",)" +
-                       R"("roleArn":"arn:aws:iam::123456789012:role/r","definition":)";
+                       R"("roleArn":"arn:aws:iam::123456789012:role/r")" + std::string(extra) +
+                       R"(,"definition":)";
     json += '"';
     for (char c : definition) {
       if (c == '"') {
@@ -326,6 +332,103 @@ TEST_F(ServerTest, ReadinessFailsWhileDraining) {
   Stop();
   Connection late(port());
   EXPECT_FALSE(late.connected());
+}
+
+// Clients on both workers at once: executions, control-plane writes, scrapes and log reads share
+// the registry, the metrics and the log store. The tsan stage runs this under ThreadSanitizer.
+TEST_F(ServerTest, ConcurrentClientsShareMachinesMetricsAndLogs) {
+  Start();
+  constexpr std::string_view kLogGroup = "/aws/vendedlogs/states/concurrent";
+  Create("logged", kPassMachine,
+         R"(,"loggingConfiguration":{"level":"ALL","includeExecutionData":true,"destinations":[)"
+         R"({"cloudWatchLogsLogGroup":{"logGroupArn":"arn:aws:logs:us-east-1:123456789012:)"
+         R"(log-group:/aws/vendedlogs/states/concurrent:*"}}]})");
+  Create("scratch", kPassMachine);
+  {
+    Connection setup(port());
+    setup.Send(AwsRequest("CreateLogGroup", R"({"logGroupName":")" + std::string(kLogGroup) + "\"}",
+                          "/", "logs.us-east-1.amazonaws.com", "Logs_20140328."));
+    ASSERT_TRUE(setup.ReadResponse().starts_with("HTTP/1.1 200 "));
+  }
+
+  constexpr int kClients = 4;
+  constexpr int kRounds = 40;
+  const std::string scratch_arn = "arn:aws:states:us-east-1:123456789012:stateMachine:scratch";
+  std::atomic<int> failures{0};
+  const auto expect_ok = [&](const std::string& response, std::string_view what) {
+    if (!response.starts_with("HTTP/1.1 200 ")) {
+      ADD_FAILURE() << what << ": " << response;
+      failures.fetch_add(1);
+    }
+  };
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      Connection connection(port());
+      for (int round = 0; round < kRounds; ++round) {
+        const std::string input =
+            R"({\"client\":)" + std::to_string(c) + R"(,\"round\":)" + std::to_string(round) + "}";
+        const std::string machine = round % 2 == 0 ? "pass" : "logged";
+        connection.Send(AwsRequest(
+            "StartSyncExecution",
+            R"({"stateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:)" + machine +
+                R"(","input":")" + input + R"("})"));
+        const std::string execution = connection.ReadResponse();
+        expect_ok(execution, "StartSyncExecution");
+        const std::string output = R"("output":"{\"client\":)" + std::to_string(c) +
+                                   R"(,\"round\":)" + std::to_string(round) +
+                                   R"(,\"r\":{\"ok\":true}}")";
+        EXPECT_NE(execution.find(output), std::string::npos) << execution;
+
+        // And one thing that touches shared state, different for each client.
+        switch (c) {
+          case 0:
+            connection.Send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+            expect_ok(connection.ReadResponse(), "GET /metrics");
+            break;
+          case 1:
+            connection.Send(AwsRequest(
+                "UpdateStateMachine",
+                R"({"stateMachineArn":")" + scratch_arn +
+                    R"(","definition":"{\"StartAt\":\"S\",\"States\":{\"S\":{\"Type\":\"Pass\",)"
+                    R"(\"Result\":)" +
+                    std::to_string(round) + R"(,\"End\":true}}}"})"));
+            expect_ok(connection.ReadResponse(), "UpdateStateMachine");
+            break;
+          case 2:
+            connection.Send(AwsRequest("StartSyncExecution",
+                                       R"({"stateMachineArn":")" + scratch_arn + R"("})"));
+            expect_ok(connection.ReadResponse(), "StartSyncExecution on the machine being updated");
+            break;
+          default:
+            connection.Send(AwsRequest("FilterLogEvents",
+                                       R"({"logGroupName":")" + std::string(kLogGroup) + "\"}", "/",
+                                       "logs.us-east-1.amazonaws.com", "Logs_20140328."));
+            expect_ok(connection.ReadResponse(), "FilterLogEvents");
+            break;
+        }
+      }
+    });
+  }
+  for (std::thread& client : clients) {
+    client.join();
+  }
+  EXPECT_EQ(failures.load(), 0);
+
+  const std::string executions_per_machine = std::to_string(kClients * kRounds / 2);
+  const std::string scrape = metrics_.Serialize();
+  EXPECT_NE(scrape.find(R"(stepd_executions_succeeded_total{state_machine="pass"} )" +
+                        executions_per_machine + "\n"),
+            std::string::npos)
+      << scrape;
+  EXPECT_NE(scrape.find(R"(stepd_executions_succeeded_total{state_machine="logged"} )" +
+                        executions_per_machine + "\n"),
+            std::string::npos)
+      << scrape;
+  EXPECT_NE(scrape.find(R"(stepd_executions_succeeded_total{state_machine="scratch"} )" +
+                        std::to_string(kRounds) + "\n"),
+            std::string::npos)
+      << scrape;
 }
 
 }  // namespace
