@@ -149,9 +149,7 @@ bool Contains(Value array, Value v) {
   return array.IsArray() && !array.AllElements([&](Value e) { return !Equal(v, e); });
 }
 
-bool Matches(Value v, const internal::Regex& regex) {
-  return v.IsString() && regex.FullMatch(v.AsString());
-}
+bool Matches(Value v, const Regex& regex) { return v.IsString() && regex.FullMatch(v.AsString()); }
 
 class Evaluator {
  public:

@@ -6,7 +6,7 @@
 // from the end), `[*]` / `.*`, slices `[start:end:step]`, unions `[0,2]` / `['a','b']`,
 // recursive descent `..name` / `..*` / `..[n]`, and filters `[?(<expr>)]` where <expr> combines
 // `@`-relative (or `$`-absolute) paths and literals with == != < <= > >= =~ (a regex /.../ or
-// /.../i in Java's syntax, matched in linear time: internal/regex.h), in, nin, && || ! and
+// /.../i in Java's syntax, matched in linear time: regex.h), in, nin, && || ! and
 // parentheses; a bare path in a filter tests existence.
 //
 // A Reference Path (PathKind::kReferencePath) may only name one node: fields and indexes, no

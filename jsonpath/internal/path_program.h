@@ -17,8 +17,8 @@
 #include "jsonpath/arena.h"
 #include "jsonpath/error.h"
 #include "jsonpath/eval_context.h"
-#include "jsonpath/internal/regex.h"
 #include "jsonpath/path.h"
+#include "jsonpath/regex.h"
 #include "jsonpath/value.h"
 
 namespace stepd::internal {

@@ -1,4 +1,4 @@
-#include "jsonpath/internal/regex.h"
+#include "jsonpath/regex.h"
 
 #include <functional>
 #include <random>
@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-namespace stepd::internal {
+namespace stepd {
 namespace {
 
 // Whether `pattern` (which must compile) matches the whole of `text`.
@@ -17,6 +17,13 @@ bool Matches(std::string_view pattern, std::string_view text, bool ignore_case =
   const auto regex = Regex::Compile(pattern, ignore_case);
   EXPECT_TRUE(regex.has_value()) << pattern << ": " << (regex ? "" : regex.error());
   return regex.has_value() && regex->FullMatch(text);
+}
+
+// Whether `pattern` (which must compile) matches some part of `text`.
+bool Finds(std::string_view pattern, std::string_view text) {
+  const auto regex = Regex::Compile(pattern, false);
+  EXPECT_TRUE(regex.has_value()) << pattern << ": " << (regex ? "" : regex.error());
+  return regex.has_value() && regex->Search(text);
 }
 
 // Why `pattern` does not compile ("" when it does).
@@ -167,6 +174,28 @@ TEST(RegexTest, RefusesWhatNeedsBacktrackingOrJavaAlone) {
   EXPECT_EQ(ErrorOf(std::string(60, '(') + "a" + std::string(60, ')')), "");
 }
 
+TEST(RegexTest, SearchFindsAMatchAnywhere) {
+  EXPECT_TRUE(Finds("fox", "the fox jumps"));
+  EXPECT_FALSE(Finds("fox", "the fo x"));
+  EXPECT_TRUE(Finds("", ""));
+  EXPECT_TRUE(Finds("x*", "abc"));  // the empty match at the start
+  EXPECT_TRUE(Finds("[Ee]rror|[Ff]ail", "a Failure"));
+  EXPECT_FALSE(Finds("[Ee]rror|[Ff]ail", "all fine"));
+  EXPECT_TRUE(Finds("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}", "from 10.0.12.7:443"));
+  EXPECT_FALSE(Finds("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}", "from 10.0.12:443"));
+  // The anchors still mean the text's start and end.
+  EXPECT_TRUE(Finds("^[hc]at", "cat nap"));
+  EXPECT_FALSE(Finds("^[hc]at", "a cat"));
+  EXPECT_TRUE(Finds("[hc]at$", "a hat"));
+  EXPECT_TRUE(Finds("[hc]at$", "a hat\n"));
+  EXPECT_FALSE(Finds("[hc]at$", "hats"));
+  EXPECT_TRUE(Finds("\\bfox\\b", "a fox."));
+  EXPECT_FALSE(Finds("\\bfox\\b", "foxes"));
+  // A match may start after a partial one fails, and overlap it.
+  EXPECT_TRUE(Finds("aab", "aaab"));
+  EXPECT_TRUE(Finds("abab", "ababab"));
+}
+
 TEST(RegexTest, NestedRepetitionsDoNotBacktrack) {
   // Each takes exponential time, or overflows the stack, in a backtracking matcher.
   const std::string as(100000, 'a');
@@ -179,6 +208,10 @@ TEST(RegexTest, NestedRepetitionsDoNotBacktrack) {
     abs += "ab";
   }
   EXPECT_TRUE(Matches("(ab|c)*", abs));
+  // Searching starts a thread at every position, and still takes one pass.
+  EXPECT_FALSE(Finds("a*a*a*a*a*b", as));
+  EXPECT_FALSE(Finds("(a+)+b", as));
+  EXPECT_TRUE(Finds("a{5}$", as));
 }
 
 // Random patterns over a small alphabet, where Java's and ECMAScript's semantics agree, give
@@ -230,10 +263,12 @@ TEST(RegexTest, AgreesWithStdRegexOnRandomPatterns) {
       const bool expected = std::regex_match(text, theirs);
       matched += expected ? 1 : 0;
       ASSERT_EQ(ours->FullMatch(text), expected) << "/" << text_pattern << "/ on '" << text << "'";
+      ASSERT_EQ(ours->Search(text), std::regex_search(text, theirs))
+          << "/" << text_pattern << "/ in '" << text << "'";
     }
   }
   EXPECT_GT(matched, 250);  // the texts exercise matches, not only failures
 }
 
 }  // namespace
-}  // namespace stepd::internal
+}  // namespace stepd

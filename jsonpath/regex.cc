@@ -1,4 +1,4 @@
-#include "jsonpath/internal/regex.h"
+#include "jsonpath/regex.h"
 
 #include <algorithm>
 #include <charconv>
@@ -7,7 +7,7 @@
 
 #include "jsonpath/internal/utf8.h"
 
-namespace stepd::internal {
+namespace stepd {
 
 namespace {
 
@@ -24,7 +24,7 @@ struct Decoded {
 
 // The code point at text[offset] (offset < text.size()); a malformed byte stands for itself.
 Decoded DecodeAt(std::string_view text, std::size_t offset) {
-  const Utf8Sequence sequence = DecodeUtf8(text, offset);
+  const internal::Utf8Sequence sequence = internal::DecodeUtf8(text, offset);
   if (sequence.length == 0) {
     return {kInvalidByteBase + static_cast<unsigned char>(text[offset]), 1};
   }
@@ -715,7 +715,13 @@ struct Position {
 
 }  // namespace
 
-bool Regex::FullMatch(std::string_view text) const {
+bool Regex::FullMatch(std::string_view text) const { return Run(text, false); }
+
+bool Regex::Search(std::string_view text) const { return Run(text, true); }
+
+// Follows every thread of the automaton over `text` at once. A search also starts a thread at
+// every position, and ends as soon as any thread reaches the match.
+bool Regex::Run(std::string_view text, bool anywhere) const {
   thread_local NfaScratch scratch;
   const auto holds = [](Assertion a, const Position& at) {
     switch (a) {
@@ -767,12 +773,20 @@ bool Regex::FullMatch(std::string_view text) const {
     return offset < text.size() ? DecodeAt(text, offset) : Decoded{kNoCodePoint, 0};
   };
 
+  const auto matched = [&] {
+    return std::any_of(scratch.current.begin(), scratch.current.end(),
+                       [&](std::uint32_t pc) { return program_[pc].op == Op::kMatch; });
+  };
+
   std::size_t offset = 0;
   Decoded here = decode_at(0);
   scratch.current.clear();
   scratch.NewList(program_.size());
   add(scratch.current, 0, Position{kNoCodePoint, here.c, text});
-  while (offset < text.size() && !scratch.current.empty()) {
+  if (anywhere && matched()) {
+    return true;
+  }
+  while (offset < text.size() && (anywhere || !scratch.current.empty())) {
     const std::size_t after = offset + here.length;
     const Decoded next = decode_at(after);
     const Position at{here.c, next.c, text.substr(after)};
@@ -783,15 +797,20 @@ bool Regex::FullMatch(std::string_view text) const {
         add(scratch.next, pc + 1, at);
       }
     }
+    if (anywhere) {
+      add(scratch.next, 0, at);
+    }
     std::swap(scratch.current, scratch.next);
     offset = after;
     here = next;
+    if (anywhere && matched()) {
+      return true;
+    }
   }
-  if (offset < text.size()) {
-    return false;  // every thread died before the end
+  if (anywhere || offset < text.size()) {
+    return false;  // no substring matched, or every thread died before the end
   }
-  return std::any_of(scratch.current.begin(), scratch.current.end(),
-                     [&](std::uint32_t pc) { return program_[pc].op == Op::kMatch; });
+  return matched();
 }
 
-}  // namespace stepd::internal
+}  // namespace stepd

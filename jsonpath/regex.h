@@ -1,6 +1,8 @@
 #pragma once
 // Regex: the regular expressions of JSONPath's `=~` filter, in the syntax of java.util.regex
-// (which Jayway hands them to), matched against a whole string in time linear in its length.
+// (which Jayway hands them to), matched against a whole string or searched for in one in time
+// linear in its length. CloudWatch Logs filter patterns' %regex% terms, a subset of that
+// syntax, use it too.
 //
 // A backtracking matcher takes time exponential in the text for a nested repetition like
 // `(a+)+b`, and libstdc++'s std::regex also recurses once per character, so a long text
@@ -10,12 +12,12 @@
 // refused when compiling, with a message that names it: back-references, lookaround, atomic
 // groups, possessive quantifiers, inline flags and class intersections.
 //
-// Semantics are Java's Matcher.matches(): `.` is any code point but a line terminator, `$`
-// matches at the end or before a final line terminator, \d \w \s and \b are ASCII-only, and
-// `ignore_case` folds ASCII letters only (CASE_INSENSITIVE without UNICODE_CASE). Texts are
-// UTF-8; a byte that starts no valid sequence is a code point of its own that only `.` and
-// negated classes match. Thread-safe once compiled; FullMatch allocates only to grow a
-// per-thread buffer.
+// Semantics are Java's Matcher: matches() for FullMatch, find() for Search. `.` is any code
+// point but a line terminator, `$` matches at the end or before a final line terminator, \d \w
+// \s and \b are ASCII-only, and `ignore_case` folds ASCII letters only (CASE_INSENSITIVE
+// without UNICODE_CASE). Texts are UTF-8; a byte that starts no valid sequence is a code point
+// of its own that only `.` and negated classes match. Thread-safe once compiled; matching
+// allocates only to grow a per-thread buffer.
 
 #include <cstddef>
 #include <cstdint>
@@ -25,7 +27,7 @@
 
 #include "jsonpath/expected.h"
 
-namespace stepd::internal {
+namespace stepd {
 
 class Regex {
  public:
@@ -40,6 +42,8 @@ class Regex {
 
   // Whether the whole of `text` matches.
   bool FullMatch(std::string_view text) const;
+  // Whether some part of `text` matches (`^` and `$` still mean its start and end).
+  bool Search(std::string_view text) const;
 
  private:
   friend class RegexCompiler;
@@ -65,6 +69,7 @@ class Regex {
     char32_t high;
   };
 
+  bool Run(std::string_view text, bool anywhere) const;
   bool Consumes(const Instruction& in, char32_t c) const;
   bool InRanges(const Instruction& in, char32_t c) const;
 
@@ -73,4 +78,4 @@ class Regex {
   bool ignore_case_ = false;
 };
 
-}  // namespace stepd::internal
+}  // namespace stepd
