@@ -1,5 +1,6 @@
 #include "service/logs/filter_pattern.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -35,6 +36,20 @@ bool WildcardMatch(std::string_view pattern, std::string_view text) {
 namespace {
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// CloudWatch refuses more than two %regex% terms in one filter pattern.
+constexpr int kMaxRegexes = 2;
+
+// The characters CloudWatch allows in a %regex%: letters, digits, the symbols : _ # = @ / ; , -
+// and the operators ^ $ ? [ ] { } | \ * + . ("Supported regular expressions (regex) syntax").
+// Parentheses and multibyte characters are not among them.
+bool IsCloudWatchRegex(std::string_view regex) {
+  constexpr std::string_view kSymbols = ":_#=@/;,-^$?[]{}|\\*+.";
+  return std::all_of(regex.begin(), regex.end(), [&](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+           kSymbols.find(c) != std::string_view::npos;
+  });
+}
 
 std::optional<double> ParseNumber(std::string_view text) {
   if (text.empty()) {
@@ -88,11 +103,14 @@ class PatternParser {
         }
         term.text = std::string(text_.substr(pos_ + 1, close - pos_ - 1));
         pos_ = close + 1;
-        try {
-          term.regex = std::make_shared<const std::regex>(term.text, std::regex::ECMAScript);
-        } catch (const std::regex_error&) {
+        if (!IsCloudWatchRegex(term.text) || ++regexes_ > kMaxRegexes) {
           return false;
         }
+        auto regex = Regex::Compile(term.text, false);
+        if (!regex) {
+          return false;
+        }
+        term.regex = std::make_shared<const Regex>(std::move(*regex));
       } else {
         const std::size_t begin = pos_;
         while (!AtEnd() && !IsSpace(Peek())) {
@@ -342,6 +360,7 @@ class PatternParser {
 
   std::string_view text_;
   std::size_t pos_ = 0;
+  int regexes_ = 0;
   FilterPattern& out_;
 };
 
@@ -381,7 +400,7 @@ std::optional<FilterPattern> FilterPattern::Compile(std::string_view text) {
 bool FilterPattern::MatchTerms(std::string_view message) const {
   bool any_found = false;
   for (const Term& term : terms_) {
-    const bool found = term.regex ? std::regex_search(message.begin(), message.end(), *term.regex)
+    const bool found = term.regex ? term.regex->Search(message)
                                   : message.find(term.text) != std::string_view::npos;
     switch (term.kind) {
       case TermKind::kRequired:

@@ -8,7 +8,8 @@
 //  - "exact phrase"          a quoted term (\" and \\ escape)
 //  - ?ERROR ?WARN            at least one of the ?-terms must occur
 //  - ERROR -Retry            -terms must not occur
-//  - %regex%                 a term matched as an ECMAScript regular expression (search)
+//  - %regex%                 a term searched for as a regular expression, in the subset CloudWatch
+//                            allows (no parentheses; at most two per pattern), in linear time
 //  - { $.a.b[0] = "x*y" }    JSON: = != on strings (with * wildcards), numbers and booleans;
 //                            < > <= >= on numbers; IS NULL, NOT EXISTS, IS TRUE, IS FALSE;
 //                            && || and parentheses. Messages that are not JSON objects never
@@ -21,12 +22,12 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "jsonpath/document.h"
+#include "jsonpath/regex.h"
 
 namespace stepd::logs {
 
@@ -49,7 +50,7 @@ class FilterPattern {
   struct Term {
     TermKind kind = TermKind::kRequired;
     std::string text;
-    std::shared_ptr<const std::regex> regex;  // %...% terms
+    std::shared_ptr<const Regex> regex;  // %...% terms
   };
   enum class Op : std::uint8_t {
     kAnd,

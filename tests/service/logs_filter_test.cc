@@ -49,9 +49,38 @@ TEST(LogsFilterTest, OptionalAndExcludedTerms) {
 }
 
 TEST(LogsFilterTest, RegexTerms) {
-  EXPECT_TRUE(Match("%Task(Failed|TimedOut)%", R"({"type":"TaskTimedOut"})"));
+  // The examples of CloudWatch's "Supported regular expressions (regex) syntax".
+  EXPECT_TRUE(Match("%AUTHORIZED%", "[ERROR 401] UNAUTHORIZED REQUEST"));
+  EXPECT_TRUE(Match("%[Ee]rror|[Ff]ail%", "disk fail"));
+  EXPECT_FALSE(Match("%[Ee]rror|[Ff]ail%", "all good"));
+  EXPECT_TRUE(Match(R"(%\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}%)", "from 192.168.0.1"));
+  EXPECT_TRUE(Match("%^[hc]at%", "hat trick"));
+  EXPECT_FALSE(Match("%^[hc]at%", "that"));
+  EXPECT_TRUE(Match("%colou?r%", "the color"));
+  EXPECT_TRUE(Match("%a{3,5}%", "baaab"));
+  EXPECT_FALSE(Match("%a{3,5}%", "baab"));
+  EXPECT_TRUE(Match("%TaskFailed|TaskTimedOut%", R"({"type":"TaskTimedOut"})"));
   EXPECT_FALSE(Match("%^Task%", R"({"type":"TaskTimedOut"})"));
-  EXPECT_FALSE(Valid("%(%"));
+  EXPECT_TRUE(Match("ERROR %Lambda.Unk%", "ERROR Lambda.Unknown"));
+  EXPECT_TRUE(Match("%x% %y%", "x and y"));
+}
+
+TEST(LogsFilterTest, RegexTermsAreRefusedOutsideCloudWatchsSubset) {
+  EXPECT_FALSE(Valid("%Task(Failed|TimedOut)%"));  // no parentheses
+  EXPECT_FALSE(Valid("%something!%"));             // the documentation's example
+  EXPECT_FALSE(Valid("%caf\xc3\xa9%"));            // no multibyte characters
+  EXPECT_FALSE(Valid("%a% %b% %c%"));              // at most two per pattern
+  EXPECT_FALSE(Valid("%[a%"));                     // and it must compile
+  EXPECT_FALSE(Valid("%%"));
+}
+
+TEST(LogsFilterTest, RegexTermsTakeLinearTimeOnLargeMessages) {
+  // Execution logs carry payloads of up to 256 KiB. A backtracking matcher overflows its stack
+  // on the first and takes polynomial time on the second.
+  const std::string xs(200000, 'x');
+  EXPECT_FALSE(Match("%x*y%", xs));
+  EXPECT_FALSE(Match("%x*x*x*x*x*y%", xs));
+  EXPECT_TRUE(Match("%x{4}$%", xs));
 }
 
 TEST(LogsFilterTest, JsonEqualityWildcardsAndNumbers) {
