@@ -55,8 +55,11 @@ OpLog::OpLog(const Options& options)
 OpLog::~OpLog() {
   spdlog::set_default_logger(previous_);
   const std::size_t dropped = pool_->overrun_counter();  // final: nothing logs here any more
+  // The pool goes first: its writer thread writes every queued record and ends, so the
+  // records' references to the logger are gone and the logger is destroyed here, not on
+  // the writer thread behind the caller's back.
+  pool_.reset();
   logger_.reset();
-  pool_.reset();  // the writer thread writes every queued record, then ends
   if (dropped > 0 && options_.level <= spdlog::level::warn) {
     // Written directly: the queue is gone, and this record must not be dropped in turn.
     std::string payload;
