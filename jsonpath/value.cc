@@ -146,11 +146,10 @@ Value Value::Find(std::string_view key) const {
 }
 
 ArrayCursor::ArrayCursor(Value array) : array_(array) {
-  if (array_.IsArray() && array_.repr_ == Value::Repr::kLazy) {
-    token_ = array_.count_ + 1;
+  if (array_.IsArray() && array_.IsDomView()) {
+    token_ = array_.count_ + 1;  // the first element, in either representation
   }
   if (array_.IsArray() && array_.repr_ == Value::Repr::kDom) {
-    token_ = array_.count_ + 1;
     close_ = array_.Tape().Close(array_.count_);
   }
 }
@@ -196,11 +195,10 @@ void ArrayCursor::Next() {
 }
 
 ObjectCursor::ObjectCursor(Value object) : object_(object) {
-  if (object_.IsObject() && object_.repr_ == Value::Repr::kLazy) {
-    token_ = object_.count_ + 1;
+  if (object_.IsObject() && object_.IsDomView()) {
+    token_ = object_.count_ + 1;  // the first key, in either representation
   }
   if (object_.IsObject() && object_.repr_ == Value::Repr::kDom) {
-    token_ = object_.count_ + 1;
     close_ = object_.Tape().Close(object_.count_);
   }
 }
